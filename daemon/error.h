@@ -1,0 +1,26 @@
+/* One table maps each boothd error to its D-Bus name and an operator-facing message. */
+#pragma once
+
+#include <glib.h>
+
+#define BOOTH_ERROR (booth_error_quark())
+GQuark booth_error_quark(void);
+
+typedef enum {
+  BOOTH_ERROR_FAILED,
+  BOOTH_ERROR_BUSY,
+  BOOTH_ERROR_NOT_OWNER,
+  BOOTH_ERROR_NO_SESSION,
+  BOOTH_ERROR_BAD_STATE,
+  BOOTH_ERROR_NO_CAMERA,
+  BOOTH_ERROR_NO_FACE,
+  BOOTH_ERROR_INVALID_ARGUMENT,
+  BOOTH_ERROR_STORAGE,
+  BOOTH_ERROR_DENIED,
+  BOOTH_ERROR_N,
+} BoothErrorCode;
+
+/* "org.boothd.Error.Busy" etc. */
+const char *booth_error_dbus_name(BoothErrorCode code);
+/* Maps any GError to the D-Bus error name to send (unknown domains -> Failed). */
+const char *booth_error_dbus_name_for(const GError *error);

@@ -1,0 +1,49 @@
+/* A frame: packed 8-bit RGB, reference counted, immutable once delivered.
+ * The mailbox holds only the latest frame: a producer never waits and never queues;
+ * a consumer that is slower simply sees fewer frames (each overwritten one is counted). */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  gint ref;
+  int width;
+  int height;
+  int stride;          /* bytes per row, >= width * 3 */
+  guint64 seq;         /* set by the mailbox, 1-based */
+  gint64 timestamp_us; /* g_get_monotonic_time() at delivery */
+  char *origin;        /* where it came from (file name, camera id), for logs */
+  guint8 *data;
+} BoothFrame;
+
+/* Returns NULL if w or h is not in 1..16384 (no allocation on absurd sizes). */
+BoothFrame *booth_frame_new(int width, int height);
+BoothFrame *booth_frame_ref(BoothFrame *frame);
+void booth_frame_unref(BoothFrame *frame);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFrame, booth_frame_unref)
+
+/* 8-bit luma (BT.601), tightly packed, into a new buffer of width*height bytes. */
+guint8 *booth_frame_to_luma(const BoothFrame *frame);
+
+typedef struct BoothMailbox BoothMailbox;
+
+typedef struct {
+  guint64 delivered; /* frames put */
+  guint64 dropped;   /* frames overwritten before any consumer took them */
+} BoothMailboxStats;
+
+BoothMailbox *booth_mailbox_new(void);
+void booth_mailbox_free(BoothMailbox *mb);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothMailbox, booth_mailbox_free)
+
+/* Takes ownership of the caller's reference; stamps seq and timestamp. */
+void booth_mailbox_put(BoothMailbox *mb, BoothFrame *frame);
+/* Waits for a frame newer than after_seq; NULL on timeout or once closed.
+ * timeout_us < 0 waits forever. Returns a new reference. */
+BoothFrame *booth_mailbox_wait(BoothMailbox *mb, guint64 after_seq, gint64 timeout_us);
+/* The latest frame without waiting (new reference), or NULL. */
+BoothFrame *booth_mailbox_peek(BoothMailbox *mb);
+/* Wakes all waiters; later waits return NULL at once. */
+void booth_mailbox_close(BoothMailbox *mb);
+void booth_mailbox_reopen(BoothMailbox *mb);
+BoothMailboxStats booth_mailbox_stats(BoothMailbox *mb);

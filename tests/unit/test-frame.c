@@ -1,0 +1,76 @@
+#include "frame.h"
+
+#include <string.h>
+
+static void
+test_mailbox_drops_old(void)
+{
+  g_autoptr(BoothMailbox) mb = booth_mailbox_new();
+  for (int i = 0; i < 5; i++)
+    booth_mailbox_put(mb, booth_frame_new(4, 4));
+  BoothMailboxStats s = booth_mailbox_stats(mb);
+  g_assert_cmpuint(s.delivered, ==, 5);
+  g_assert_cmpuint(s.dropped, ==, 4);
+  g_autoptr(BoothFrame) f = booth_mailbox_wait(mb, 0, 0);
+  g_assert_nonnull(f);
+  g_assert_cmpuint(f->seq, ==, 5);
+  /* Nothing newer: a bounded wait returns NULL. */
+  g_assert_null(booth_mailbox_wait(mb, 5, 1000));
+  booth_mailbox_put(mb, booth_frame_new(4, 4));
+  s = booth_mailbox_stats(mb);
+  g_assert_cmpuint(s.dropped, ==, 4); /* seq 5 was taken */
+}
+
+static gpointer
+producer(gpointer data)
+{
+  BoothMailbox *mb = data;
+  for (int i = 0; i < 1000; i++)
+    booth_mailbox_put(mb, booth_frame_new(16, 16));
+  booth_mailbox_close(mb);
+  return NULL;
+}
+
+static void
+test_mailbox_threads(void)
+{
+  g_autoptr(BoothMailbox) mb = booth_mailbox_new();
+  GThread *t = g_thread_new("producer", producer, mb);
+  guint64 last = 0, got = 0;
+  for (;;) {
+    g_autoptr(BoothFrame) f = booth_mailbox_wait(mb, last, -1);
+    if (!f)
+      break;
+    g_assert_cmpuint(f->seq, >, last);
+    last = f->seq;
+    got++;
+  }
+  g_thread_join(t);
+  BoothMailboxStats s = booth_mailbox_stats(mb);
+  g_assert_cmpuint(s.delivered, ==, 1000);
+  g_assert_cmpuint(s.dropped + got, >=, 1000 - 1);
+  g_assert_null(booth_mailbox_wait(mb, 0, -1)); /* closed */
+}
+
+static void
+test_frame_limits(void)
+{
+  g_assert_null(booth_frame_new(0, 10));
+  g_assert_null(booth_frame_new(100000, 10));
+  g_autoptr(BoothFrame) f = booth_frame_new(2, 1);
+  guint8 px[] = {255, 255, 255, 0, 0, 0};
+  memcpy(f->data, px, sizeof px);
+  g_autofree guint8 *y = booth_frame_to_luma(f);
+  g_assert_cmpuint(y[0], ==, 255);
+  g_assert_cmpuint(y[1], ==, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/frame/mailbox-drops-old", test_mailbox_drops_old);
+  g_test_add_func("/frame/mailbox-threads", test_mailbox_threads);
+  g_test_add_func("/frame/limits", test_frame_limits);
+  return g_test_run();
+}
