@@ -1,0 +1,374 @@
+#include "booth.h"
+
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "analysis/code.h"
+#include "error.h"
+#include "log.h"
+
+static const char *const state_names[] = {
+    [BOOTH_STATE_IDLE] = "idle",           [BOOTH_STATE_SCANNING] = "scanning",
+    [BOOTH_STATE_FRAMING] = "framing",     [BOOTH_STATE_PROCESSING] = "processing",
+    [BOOTH_STATE_REVIEWING] = "reviewing", [BOOTH_STATE_COMMITTING] = "committing",
+    [BOOTH_STATE_ERROR] = "error",
+};
+
+const char *
+booth_state_name(BoothState s)
+{
+  return state_names[s];
+}
+
+typedef struct {
+  Booth *booth;
+  BoothJobFunc work, done;
+  gpointer data;
+} Job;
+
+static gboolean
+job_done(gpointer p)
+{
+  Job *j = p;
+  if (j->done)
+    j->done(j->booth, j->data);
+  g_free(j);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+job_thread(gpointer p, gpointer user_data)
+{
+  (void)user_data;
+  Job *j = p;
+  j->work(j->booth, j->data);
+  g_main_context_invoke(NULL, job_done, j);
+}
+
+void
+booth_job_run(Booth *b, BoothJobFunc work, BoothJobFunc done, gpointer data)
+{
+  g_assert(b && work);
+  Job *j = g_new0(Job, 1);
+  *j = (Job){b, work, done, data};
+  g_thread_pool_push(b->jobs, j, NULL);
+}
+
+BoothState
+booth_get_state(Booth *b)
+{
+  BoothSession *s = b->session;
+  if (s && s->op == OP_CAPTURING)
+    return BOOTH_STATE_PROCESSING;
+  if (s && s->op == OP_COMMITTING)
+    return BOOTH_STATE_COMMITTING;
+  if (!b->camera)
+    return BOOTH_STATE_ERROR;
+  if (!s)
+    return BOOTH_STATE_IDLE;
+  if (s->candidate)
+    return BOOTH_STATE_REVIEWING;
+  return s->code ? BOOTH_STATE_FRAMING : BOOTH_STATE_SCANNING;
+}
+
+void
+booth_session_free(BoothSession *s)
+{
+  if (!s)
+    return;
+  g_free(s->id);
+  if (s->code)
+    g_bytes_unref(s->code);
+  g_free(s->operator_name);
+  g_free(s->owner);
+  sd_bus_track_unref(s->track);
+  g_clear_handle_id(&s->abandon_timer, g_source_remove);
+  booth_candidate_free(s->candidate);
+  g_free(s);
+}
+
+GVariant *
+booth_code_variant(GBytes *code)
+{
+  gsize n;
+  const void *p = g_bytes_get_data(code, &n);
+  return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, p, n, 1);
+}
+
+GVariant *
+booth_dup_session(Booth *b)
+{
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  BoothSession *s = b->session;
+  if (s) {
+    g_variant_dict_insert(&d, "id", "s", s->id);
+    if (s->code) {
+      if (booth_code_is_text(s->code)) {
+        g_autofree char *t =
+            g_strndup(g_bytes_get_data(s->code, NULL), g_bytes_get_size(s->code));
+        g_variant_dict_insert(&d, "code", "s", t);
+      }
+      g_variant_dict_insert_value(&d, "code_bytes", booth_code_variant(s->code));
+    }
+    g_variant_dict_insert(&d, "operator", "s", s->operator_name ? s->operator_name : "");
+    g_variant_dict_insert(&d, "profile", "s", s->profile->name);
+    g_variant_dict_insert(&d, "owner", "s", s->owner ? s->owner : "");
+    g_variant_dict_insert(&d, "owner_present", "b", s->owner != NULL);
+    g_variant_dict_insert(&d, "detached", "b", s->owner == NULL && !s->owner_lost);
+    g_variant_dict_insert(&d, "started_at", "x", s->started_at);
+    g_variant_dict_insert(&d, "attempts", "u", s->attempts);
+    g_variant_dict_insert(&d, "has_candidate", "b", s->candidate != NULL);
+    g_variant_dict_insert(&d, "abandon_at", "x", s->abandon_at);
+    if (s->candidate)
+      g_variant_dict_insert(&d, "candidate", "s", s->candidate->path ? s->candidate->path : "");
+  }
+  return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+GVariant *
+booth_dup_framing(Booth *b)
+{
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  g_variant_dict_insert_value(&d, "hints", g_variant_new_strv((const char *const *)b->hints, -1));
+  /* Face measurements and their score come with the face analysis; until then 0. */
+  g_variant_dict_insert(&d, "score", "d", 0.0);
+  g_variant_dict_insert(&d, "codes_in_view", "u", b->codes_in_view);
+  return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+GVariant *
+booth_dup_camera(Booth *b)
+{
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  BoothMailboxStats ms = booth_mailbox_stats(b->mailbox);
+  if (b->camera) {
+    g_variant_dict_insert(&d, "id", "s", b->camera->id);
+    g_variant_dict_insert(&d, "model", "s", b->camera->model);
+    g_variant_dict_insert(&d, "width", "i", b->camera->width);
+    g_variant_dict_insert(&d, "height", "i", b->camera->height);
+    g_variant_dict_insert(&d, "fps", "d", b->camera->fps);
+    g_variant_dict_insert(&d, "state", "s", "running");
+  } else {
+    g_variant_dict_insert(&d, "id", "s", b->config->camera);
+    g_variant_dict_insert(&d, "state", "s", "unavailable");
+    g_variant_dict_insert(&d, "error", "s", b->camera_error ? b->camera_error : "");
+  }
+  g_variant_dict_insert(&d, "frames", "t", ms.delivered);
+  g_variant_dict_insert(&d, "dropped", "t", ms.dropped);
+  return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+GVariant *
+booth_dup_stats(Booth *b)
+{
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  double mean_us = 0;
+  guint64 analysed = b->analysis ? booth_analysis_worker_count(b->analysis, &mean_us) : 0;
+  BoothMailboxStats ms = booth_mailbox_stats(b->mailbox);
+  const BoothCounters *c = &b->counters;
+  g_variant_dict_insert(&d, "frames_delivered", "t", ms.delivered);
+  g_variant_dict_insert(&d, "frames_dropped", "t", ms.dropped);
+  g_variant_dict_insert(&d, "frames_analyzed", "t", analysed);
+  g_variant_dict_insert(&d, "analysis_ms", "d", mean_us / 1000.0);
+  g_variant_dict_insert(&d, "codes_scanned", "t", c->codes_scanned);
+  g_variant_dict_insert(&d, "sessions_started", "t", c->sessions_started);
+  g_variant_dict_insert(&d, "captures", "t", c->captures);
+  g_variant_dict_insert(&d, "retakes", "t", c->retakes);
+  g_variant_dict_insert(&d, "commits", "t", c->commits);
+  g_variant_dict_insert(&d, "cancels", "t", c->cancels);
+  g_variant_dict_insert(&d, "abandoned", "t", c->abandoned);
+  g_variant_dict_insert(&d, "storage_errors", "t", c->storage_errors);
+  g_variant_dict_insert(&d, "uptime_s", "t",
+                        (guint64)((g_get_monotonic_time() - b->started_mono) / G_USEC_PER_SEC));
+  return g_variant_ref_sink(g_variant_dict_end(&d));
+}
+
+static gboolean
+replace_if_changed(GVariant **slot, GVariant *now)
+{
+  if (*slot && g_variant_equal(*slot, now)) {
+    g_variant_unref(now);
+    return FALSE;
+  }
+  if (*slot)
+    g_variant_unref(*slot);
+  *slot = now;
+  return TRUE;
+}
+
+static void
+update_status(Booth *b, BoothState st)
+{
+  g_autofree char *status = NULL;
+  if (b->session)
+    status = g_strdup_printf("Session %s: %s", b->session->id, booth_state_name(st));
+  else if (st == BOOTH_STATE_ERROR)
+    status = g_strdup_printf("No camera: %s", b->camera_error ? b->camera_error : "unknown");
+  else
+    status = g_strdup("Idle, scanning for capture codes");
+  sd_notifyf(0, "STATUS=%s", status);
+}
+
+void
+booth_publish(Booth *b)
+{
+  const char *names[6];
+  int n = 0;
+  BoothState st = booth_get_state(b);
+  if (st != b->published_state) {
+    booth_info("session", "state %s -> %s", booth_state_name(b->published_state),
+               booth_state_name(st));
+    b->published_state = st;
+    names[n++] = "State";
+    update_status(b, st);
+  }
+  if (replace_if_changed(&b->published_session, booth_dup_session(b)))
+    names[n++] = "Session";
+  if (replace_if_changed(&b->published_framing, booth_dup_framing(b)))
+    names[n++] = "Framing";
+  names[n] = NULL;
+  if (n && b->bus)
+    booth_service_properties_changed(b, (char **)names);
+}
+
+void
+booth_update_hints(Booth *b)
+{
+  g_autoptr(GPtrArray) hints = g_ptr_array_new();
+  if (b->camera && g_get_monotonic_time() - b->last_frame_mono > 2 * G_USEC_PER_SEC)
+    g_ptr_array_add(hints, "no_frames");
+  if (b->session && !b->session->code)
+    g_ptr_array_add(hints, "show_code");
+  g_ptr_array_add(hints, NULL);
+  if (g_strv_equal((const char *const *)b->hints, (const char *const *)hints->pdata))
+    return;
+  g_strfreev(b->hints);
+  b->hints = g_strdupv((char **)hints->pdata);
+  booth_service_emit(b, "FramingHints", g_variant_new("(^asd)", b->hints, 0.0));
+  booth_publish(b);
+}
+
+/* Counters move with every frame: they are published at most once a second. */
+static gboolean
+stats_tick(gpointer data)
+{
+  Booth *b = data;
+  const char *names[3];
+  int n = 0;
+  g_autoptr(GVariant) stats = booth_dup_stats(b);
+  /* uptime alone is not a change worth a signal */
+  GVariantDict d;
+  g_variant_dict_init(&d, stats);
+  g_variant_dict_remove(&d, "uptime_s");
+  if (replace_if_changed(&b->published_stats, g_variant_ref_sink(g_variant_dict_end(&d))))
+    names[n++] = "Stats";
+  if (replace_if_changed(&b->published_camera, booth_dup_camera(b)))
+    names[n++] = "Camera";
+  names[n] = NULL;
+  if (n && b->bus)
+    booth_service_properties_changed(b, (char **)names);
+
+  booth_update_hints(b);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+watchdog_tick(gpointer data)
+{
+  (void)data;
+  sd_notify(0, "WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+Booth *
+booth_new(BoothConfig *config, GError **error)
+{
+  g_assert(config);
+  Booth *b = g_new0(Booth, 1);
+  b->config = config;
+  b->started_mono = g_get_monotonic_time();
+  b->mailbox = booth_mailbox_new();
+  b->hints = g_new0(char *, 1);
+  b->published_state = BOOTH_STATE_IDLE;
+  b->recent_codes = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                          (GDestroyNotify)g_bytes_unref, g_free);
+
+  b->store = booth_store_open(config->state_dir, error);
+  if (!b->store) {
+    booth_free(b);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) report = g_ptr_array_new_with_free_func(g_free);
+  if (!booth_store_reconcile(b->store, report, error)) {
+    booth_free(b);
+    return NULL;
+  }
+  if (report->len == 0)
+    booth_info("store", "records and files agree (%s)", config->state_dir);
+  for (guint i = 0; i < report->len; i++)
+    booth_notice("store", "repaired at start-up: %s", (char *)g_ptr_array_index(report, i));
+
+  b->jobs = g_thread_pool_new((GFunc)job_thread, NULL, 1, TRUE, NULL);
+
+  g_autoptr(GError) cam_error = NULL;
+  b->camera = booth_camera_open(config->camera, config->fps, b->mailbox, &cam_error);
+  if (b->camera && !booth_camera_start(b->camera, &cam_error))
+    g_clear_pointer(&b->camera, booth_camera_free);
+  if (!b->camera) {
+    /* A booth without a camera still answers: the operator sees why on the bus. */
+    b->camera_error = g_strdup(cam_error->message);
+    booth_warn("camera", "%s", cam_error->message);
+    b->published_state = BOOTH_STATE_ERROR;
+  }
+  b->analysis = booth_analysis_worker_start(b->mailbox, config->qr_max_side, NULL,
+                                            booth_on_analysis, b);
+  b->last_frame_mono = g_get_monotonic_time();
+  b->stats_timer = g_timeout_add_seconds(1, stats_tick, b);
+
+  uint64_t wd_usec = 0;
+  if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+    b->watchdog_timer = g_timeout_add((guint)(wd_usec / 2000), watchdog_tick, b);
+  return b;
+}
+
+void
+booth_free(Booth *b)
+{
+  if (!b)
+    return;
+  g_clear_handle_id(&b->stats_timer, g_source_remove);
+  g_clear_handle_id(&b->watchdog_timer, g_source_remove);
+  if (b->camera)
+    booth_camera_stop(b->camera);
+  booth_mailbox_close(b->mailbox);
+  g_clear_pointer(&b->analysis, booth_analysis_worker_stop);
+  if (b->jobs)
+    g_thread_pool_free(b->jobs, FALSE, TRUE); /* finish queued storage work */
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  g_clear_pointer(&b->camera, booth_camera_free);
+  booth_session_free(b->session);
+  sd_bus_slot_unref(b->vtable_slot);
+  if (b->bus_source) {
+    g_source_destroy(b->bus_source);
+    g_source_unref(b->bus_source);
+  }
+  if (b->bus) {
+    sd_bus_flush(b->bus);
+    sd_bus_close_unref(b->bus);
+  }
+  booth_store_free(b->store);
+  booth_mailbox_free(b->mailbox);
+  g_hash_table_unref(b->recent_codes);
+  g_strfreev(b->hints);
+  g_free(b->camera_error);
+  g_clear_pointer(&b->published_session, g_variant_unref);
+  g_clear_pointer(&b->published_framing, g_variant_unref);
+  g_clear_pointer(&b->published_camera, g_variant_unref);
+  g_clear_pointer(&b->published_stats, g_variant_unref);
+  g_free(b);
+}

@@ -1,0 +1,319 @@
+#include "bus-util.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+
+typedef struct {
+  GSource source;
+  sd_bus *bus;
+  gpointer tag;
+} BusSource;
+
+static gboolean
+bus_source_prepare(GSource *source, gint *timeout)
+{
+  BusSource *s = (BusSource *)source;
+  int events = sd_bus_get_events(s->bus);
+  g_source_modify_unix_fd(source, s->tag, events > 0 ? (GIOCondition)events : 0);
+
+  uint64_t usec;
+  *timeout = -1;
+  if (sd_bus_get_timeout(s->bus, &usec) >= 0 && usec != UINT64_MAX) {
+    /* sd-bus timeouts are CLOCK_MONOTONIC, as is g_get_monotonic_time() on Linux. */
+    gint64 now = g_get_monotonic_time();
+    if ((gint64)usec <= now)
+      return TRUE;
+    *timeout = (gint)MIN(((gint64)usec - now + 999) / 1000, G_MAXINT);
+  }
+  return FALSE;
+}
+
+static gboolean
+bus_source_dispatch(GSource *source, GSourceFunc cb, gpointer data)
+{
+  (void)cb;
+  (void)data;
+  BusSource *s = (BusSource *)source;
+  for (;;) {
+    int r = sd_bus_process(s->bus, NULL);
+    if (r == 0)
+      break;
+    if (r < 0) {
+      booth_warn("bus", "lost the bus connection: %s", strerror(-r));
+      return G_SOURCE_REMOVE;
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+bus_source_check(GSource *source)
+{
+  BusSource *s = (BusSource *)source;
+  if (g_source_query_unix_fd(source, s->tag))
+    return TRUE;
+  uint64_t usec;
+  return sd_bus_get_timeout(s->bus, &usec) >= 0 && usec != UINT64_MAX &&
+         (gint64)usec <= g_get_monotonic_time();
+}
+
+static void
+bus_source_finalize(GSource *source)
+{
+  sd_bus_unref(((BusSource *)source)->bus);
+}
+
+static GSourceFuncs bus_source_funcs = {
+    .prepare = bus_source_prepare,
+    .check = bus_source_check,
+    .dispatch = bus_source_dispatch,
+    .finalize = bus_source_finalize,
+};
+
+GSource *
+booth_bus_source_attach(sd_bus *bus, GMainContext *context)
+{
+  g_assert(bus);
+  GSource *source = g_source_new(&bus_source_funcs, sizeof(BusSource));
+  BusSource *s = (BusSource *)source;
+  s->bus = sd_bus_ref(bus);
+  s->tag = g_source_add_unix_fd(source, sd_bus_get_fd(bus), G_IO_IN);
+  g_source_set_name(source, "sd-bus");
+  g_source_attach(source, context);
+  return source;
+}
+
+int
+booth_bus_append(sd_bus_message *m, GVariant *v)
+{
+  const char *sig = g_variant_get_type_string(v);
+  int r;
+  switch (sig[0]) {
+  case 'b': {
+    int b = g_variant_get_boolean(v);
+    return sd_bus_message_append_basic(m, 'b', &b);
+  }
+  case 'y': {
+    guint8 x = g_variant_get_byte(v);
+    return sd_bus_message_append_basic(m, 'y', &x);
+  }
+  case 'n': {
+    gint16 x = g_variant_get_int16(v);
+    return sd_bus_message_append_basic(m, 'n', &x);
+  }
+  case 'q': {
+    guint16 x = g_variant_get_uint16(v);
+    return sd_bus_message_append_basic(m, 'q', &x);
+  }
+  case 'i': {
+    gint32 x = g_variant_get_int32(v);
+    return sd_bus_message_append_basic(m, 'i', &x);
+  }
+  case 'u': {
+    guint32 x = g_variant_get_uint32(v);
+    return sd_bus_message_append_basic(m, 'u', &x);
+  }
+  case 'x': {
+    gint64 x = g_variant_get_int64(v);
+    return sd_bus_message_append_basic(m, 'x', &x);
+  }
+  case 't': {
+    guint64 x = g_variant_get_uint64(v);
+    return sd_bus_message_append_basic(m, 't', &x);
+  }
+  case 'd': {
+    double x = g_variant_get_double(v);
+    return sd_bus_message_append_basic(m, 'd', &x);
+  }
+  case 's':
+  case 'o':
+  case 'g':
+    return sd_bus_message_append_basic(m, sig[0], g_variant_get_string(v, NULL));
+  case 'v': {
+    g_autoptr(GVariant) inner = g_variant_get_variant(v);
+    r = sd_bus_message_open_container(m, 'v', g_variant_get_type_string(inner));
+    if (r >= 0)
+      r = booth_bus_append(m, inner);
+    return r < 0 ? r : sd_bus_message_close_container(m);
+  }
+  case 'a':
+    if (sig[1] == 'y') {
+      gsize n;
+      const void *p = g_variant_get_fixed_array(v, &n, 1);
+      return sd_bus_message_append_array(m, 'y', p, n);
+    }
+    r = sd_bus_message_open_container(m, 'a', sig + 1);
+    break;
+  case '(': {
+    g_autofree char *inner = g_strndup(sig + 1, strlen(sig) - 2);
+    r = sd_bus_message_open_container(m, 'r', inner);
+    break;
+  }
+  case '{': {
+    g_autofree char *inner = g_strndup(sig + 1, strlen(sig) - 2);
+    r = sd_bus_message_open_container(m, 'e', inner);
+    break;
+  }
+  default:
+    return -EINVAL;
+  }
+  if (r < 0)
+    return r;
+  gsize n = g_variant_n_children(v);
+  for (gsize i = 0; i < n && r >= 0; i++) {
+    g_autoptr(GVariant) child = g_variant_get_child_value(v, i);
+    r = booth_bus_append(m, child);
+  }
+  return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+int
+booth_bus_append_args(sd_bus_message *m, GVariant *tuple)
+{
+  g_assert(g_variant_is_of_type(tuple, G_VARIANT_TYPE_TUPLE));
+  gsize n = g_variant_n_children(tuple);
+  for (gsize i = 0; i < n; i++) {
+    g_autoptr(GVariant) child = g_variant_get_child_value(tuple, i);
+    int r = booth_bus_append(m, child);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+static GVariant *
+read_container(sd_bus_message *m, char type, const char *contents, int *r)
+{
+  *r = sd_bus_message_enter_container(m, type, contents);
+  if (*r < 0)
+    return NULL;
+  g_autofree char *container_sig = NULL;
+  if (type == 'a')
+    container_sig = g_strconcat("a", contents, NULL);
+  else if (type == 'e')
+    container_sig = g_strconcat("{", contents, "}", NULL);
+  GVariantBuilder b;
+  g_variant_builder_init(&b, type == 'v'   ? G_VARIANT_TYPE_VARIANT
+                             : type == 'r' ? G_VARIANT_TYPE_TUPLE
+                                           : G_VARIANT_TYPE(container_sig));
+  GVariant *inner_v = NULL;
+  while ((*r = sd_bus_message_at_end(m, 0)) == 0) {
+    GVariant *child = booth_bus_read(m, r);
+    if (!child)
+      break;
+    if (type == 'v')
+      inner_v = child;
+    else
+      g_variant_builder_add_value(&b, child);
+  }
+  if (*r < 0) {
+    g_variant_builder_clear(&b);
+    if (inner_v)
+      g_variant_unref(inner_v);
+    return NULL;
+  }
+  *r = sd_bus_message_exit_container(m);
+  if (type == 'v') {
+    g_variant_builder_clear(&b);
+    return inner_v ? g_variant_new_variant(inner_v) : NULL;
+  }
+  return g_variant_builder_end(&b);
+}
+
+GVariant *
+booth_bus_read(sd_bus_message *m, int *r)
+{
+  char type;
+  const char *contents;
+  *r = sd_bus_message_peek_type(m, &type, &contents);
+  if (*r <= 0) {
+    if (*r == 0)
+      *r = -ENXIO;
+    return NULL;
+  }
+  union {
+    int b;
+    guint8 y;
+    gint16 n;
+    guint16 q;
+    gint32 i;
+    guint32 u;
+    gint64 x;
+    guint64 t;
+    double d;
+    const char *s;
+  } u;
+  if (type == 'a' && strcmp(contents, "y") == 0) {
+    const void *p;
+    size_t n;
+    *r = sd_bus_message_read_array(m, 'y', &p, &n);
+    return *r < 0 ? NULL : g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, p, n, 1);
+  }
+  if (type == 'a' || type == 'v' || type == 'r' || type == 'e')
+    return read_container(m, type, contents, r);
+  if (type == 'h') {
+    *r = -EINVAL; /* file descriptors are not taken in options */
+    return NULL;
+  }
+  *r = sd_bus_message_read_basic(m, type, &u);
+  if (*r < 0)
+    return NULL;
+  switch (type) {
+  case 'b':
+    return g_variant_new_boolean(u.b);
+  case 'y':
+    return g_variant_new_byte(u.y);
+  case 'n':
+    return g_variant_new_int16(u.n);
+  case 'q':
+    return g_variant_new_uint16(u.q);
+  case 'i':
+    return g_variant_new_int32(u.i);
+  case 'u':
+    return g_variant_new_uint32(u.u);
+  case 'x':
+    return g_variant_new_int64(u.x);
+  case 't':
+    return g_variant_new_uint64(u.t);
+  case 'd':
+    return g_variant_new_double(u.d);
+  case 's':
+    return g_variant_new_string(u.s);
+  case 'o':
+    return g_variant_new_object_path(u.s);
+  case 'g':
+    return g_variant_new_signature(u.s);
+  }
+  *r = -EINVAL;
+  return NULL;
+}
+
+int
+booth_bus_reply(sd_bus_message *call, GVariant *tuple)
+{
+  g_autoptr(GVariant) sunk = tuple ? g_variant_ref_sink(tuple) : NULL;
+  sd_bus_message *reply = NULL;
+  int r = sd_bus_message_new_method_return(call, &reply);
+  if (r >= 0 && sunk)
+    r = booth_bus_append_args(reply, sunk);
+  if (r >= 0)
+    r = sd_bus_send(NULL, reply, NULL);
+  sd_bus_message_unref(reply);
+  if (r < 0)
+    booth_warn("bus", "cannot send a reply: %s", strerror(-r));
+  return r;
+}
+
+int
+booth_bus_reply_error(sd_bus_message *call, const GError *error)
+{
+  g_assert(error);
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_error_set(&e, booth_error_dbus_name_for(error), error->message);
+  int r = sd_bus_reply_method_error(call, &e);
+  sd_bus_error_free(&e);
+  return r;
+}

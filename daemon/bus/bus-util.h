@@ -1,0 +1,20 @@
+/* sd-bus glue: one GSource drives a bus connection from the GLib main loop, and values cross
+ * between GVariant (how boothd builds them) and sd_bus_message in one place. */
+#pragma once
+
+#include <gio/gio.h>
+#include <systemd/sd-bus.h>
+
+/* Attaches bus to context (NULL: the default). The source holds a bus reference. */
+GSource *booth_bus_source_attach(sd_bus *bus, GMainContext *context);
+
+/* Appends v (any D-Bus type) to m. Returns a negative errno on failure. */
+int booth_bus_append(sd_bus_message *m, GVariant *v);
+/* Appends the children of a tuple as the message's arguments. */
+int booth_bus_append_args(sd_bus_message *m, GVariant *tuple);
+/* Reads the next complete value from m. NULL and *r < 0 on failure. */
+GVariant *booth_bus_read(sd_bus_message *m, int *r);
+
+/* Reply to a method call from anywhere on the main thread, later than the handler. */
+int booth_bus_reply(sd_bus_message *call, GVariant *tuple_or_null);
+int booth_bus_reply_error(sd_bus_message *call, const GError *error);

@@ -1,0 +1,9 @@
+/* From a full-resolution frame to a candidate photo for a profile: crop, scale, encode into
+ * the profile's size window, and check the result as a file (it is decoded again to measure
+ * it, not trusted from what was asked). Pure: no bus, no store, any thread. */
+#pragma once
+
+#include "booth.h"
+
+BoothCandidate *booth_capture_process(const BoothFrame *frame, const BoothProfile *profile,
+                                      const char *session_id, guint attempt, GError **error);

@@ -1,0 +1,142 @@
+#include "daemon.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "analysis/analysis.h"
+#include "booth.h"
+#include "json.h"
+#include "boothd-build.h"
+#include "log.h"
+#include "photo/image.h"
+
+static gboolean
+on_signal(gpointer data)
+{
+  booth_notice("main", "stopping on a signal");
+  sd_notify(0, "STOPPING=1");
+  g_main_loop_quit(data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_analyze(char **files, int qr_max_side)
+{
+  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(qr_max_side);
+  int status = 0;
+  for (int i = 0; files && files[i]; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothFrame) frame = booth_image_load(files[i], &error);
+    if (!frame) {
+      g_autoptr(GString) s = g_string_new("{\"file\":");
+      booth_json_string(s, files[i]);
+      g_string_append(s, ",\"error\":");
+      booth_json_string(s, error->message);
+      printf("%s}\n", s->str);
+      status = 1;
+      continue;
+    }
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(an, frame);
+    g_autofree char *json = booth_analysis_to_json(r, files[i]);
+    printf("%s\n", json);
+  }
+  fflush(stdout);
+  return status;
+}
+
+int
+booth_main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  booth_log_init();
+
+  g_autofree char *bus = NULL, *config_path = NULL, *camera = NULL, *state_dir = NULL;
+  gboolean verbose = FALSE, version = FALSE, analyze = FALSE;
+  g_auto(GStrv) files = NULL;
+  const GOptionEntry entries[] = {
+      {"bus", 0, 0, G_OPTION_ARG_STRING, &bus, "system (default), session, or a D-Bus address",
+       "BUS"},
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+       "Configuration file (default " BOOTH_SYSCONFDIR "/boothd.conf when it exists)", "FILE"},
+      {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera: file:PATH", "SPEC"},
+      {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+       "Photos and records (default $STATE_DIRECTORY or /var/lib/boothd)", "DIR"},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {"analyze", 0, 0, G_OPTION_ARG_NONE, &analyze,
+       "Analyse image files (JPEG, PNG) and print one JSON object per file; no bus", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "[FILE...]"},
+      {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- ID-photo booth camera daemon");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(
+      ctx, "boothd owns the booth's camera, scans capture codes, and serves org.boothd.Booth1 on "
+           "D-Bus.\nDrive it with boothctl.");
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    fprintf(stderr, "boothd: %s (see --help)\n", error->message);
+    return 2;
+  }
+  if (version) {
+    printf("boothd %s\n", BOOTH_VERSION);
+    return 0;
+  }
+  booth_log_set_verbose(verbose);
+  if (files && !analyze) {
+    fprintf(stderr, "boothd: unexpected argument '%s' (files are for --analyze)\n", files[0]);
+    return 2;
+  }
+
+  if (!config_path && g_file_test(BOOTH_SYSCONFDIR "/boothd.conf", G_FILE_TEST_EXISTS))
+    config_path = g_strdup(BOOTH_SYSCONFDIR "/boothd.conf");
+  g_autoptr(BoothConfig) config = booth_config_load(config_path, &error);
+  if (!config) {
+    fprintf(stderr, "boothd: %s\n", error->message);
+    return 1;
+  }
+  if (analyze) {
+    if (!files) {
+      fprintf(stderr, "boothd: --analyze needs at least one image file\n");
+      return 2;
+    }
+    return run_analyze(files, config->qr_max_side);
+  }
+  if (camera)
+    g_free(config->camera), config->camera = g_steal_pointer(&camera);
+  if (state_dir)
+    g_free(config->state_dir), config->state_dir = g_steal_pointer(&state_dir);
+  else if (g_getenv("STATE_DIRECTORY") && !(config_path && g_strcmp0(config->state_dir,
+                                                                      "/var/lib/boothd") != 0))
+    g_free(config->state_dir), config->state_dir = g_strdup(g_getenv("STATE_DIRECTORY"));
+  if (!booth_config_load_profiles(config, &error)) {
+    fprintf(stderr, "boothd: %s\n", error->message);
+    return 1;
+  }
+
+  booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s", BOOTH_VERSION,
+               config->camera, config->state_dir, config->profiles[0]);
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  Booth *b = booth_new(config, &error);
+  if (!b) {
+    booth_warn("main", "cannot start: %s", error->message);
+    fprintf(stderr, "boothd: %s\n", error->message);
+    return 1;
+  }
+  b->loop = loop;
+  if (!booth_start_bus(b, bus ? bus : "system", &error)) {
+    booth_warn("main", "cannot start: %s", error->message);
+    booth_free(b);
+    return 1;
+  }
+  booth_publish(b);
+  sd_notify(0, "READY=1");
+  g_unix_signal_add(SIGTERM, on_signal, loop);
+  g_unix_signal_add(SIGINT, on_signal, loop);
+  g_main_loop_run(loop);
+  booth_free(b);
+  booth_notice("main", "stopped");
+  return 0;
+}

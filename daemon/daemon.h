@@ -1,0 +1,4 @@
+/* boothd's command line: the daemon itself, or --analyze on files. */
+#pragma once
+
+int booth_main(int argc, char **argv);

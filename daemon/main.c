@@ -1,0 +1,7 @@
+#include "daemon.h"
+
+int
+main(int argc, char **argv)
+{
+  return booth_main(argc, argv);
+}

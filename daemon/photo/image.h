@@ -1,0 +1,17 @@
+/* Decodes JPEG (TurboJPEG) or PNG (libpng), chosen by magic bytes, never by file extension,
+ * to an RGB24 frame. Transparency is laid over white. Images with a side over 16384 pixels or
+ * more than 100 megapixels, and files over 256 MiB, are refused before anything large is
+ * allocated. Every error names the file and says what a person can do about it. */
+#pragma once
+
+#include "frame.h"
+
+#include <glib.h>
+
+#define BOOTH_IMAGE_MAX_SIDE 16384
+#define BOOTH_IMAGE_MAX_PIXELS (100 * 1000 * 1000)
+#define BOOTH_IMAGE_MAX_FILE_BYTES ((gsize)256 * 1024 * 1024)
+
+/* name is used only in messages and for frame->origin (its basename); NULL reads "image". */
+BoothFrame *booth_image_decode(const guint8 *data, gsize len, const char *name, GError **error);
+BoothFrame *booth_image_load(const char *path, GError **error);

@@ -1,0 +1,871 @@
+/* The session's life: start (by a call or a scanned code), capture, retake, commit, cancel,
+ * the owner leaving and being adopted or abandoned. Every step that touches files or the
+ * record store runs as a job; the reply goes out when the job is done, so a reply always
+ * tells the truth about what is on disk. */
+#include <string.h>
+
+#include "analysis/code.h"
+#include "analysis/qr.h"
+#include "booth.h"
+#include "bus/bus-util.h"
+#include "capture.h"
+#include "error.h"
+#include "log.h"
+
+#define OPERATOR_MAX 128
+
+/* ---- options ---- */
+
+typedef struct {
+  const char *key;
+  const char *type;
+} OptionSpec;
+
+/* Unknown keys and wrong types are refused by name, so a typo never silently does nothing. */
+static gboolean
+options_check(GVariant *options, const char *method, const OptionSpec *specs, GError **error)
+{
+  GVariantIter it;
+  const char *key;
+  GVariant *value;
+  g_variant_iter_init(&it, options);
+  while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
+    g_autoptr(GVariant) v = value;
+    const OptionSpec *s = specs;
+    while (s->key && strcmp(s->key, key) != 0)
+      s++;
+    if (!s->key) {
+      g_autoptr(GString) known = g_string_new(NULL);
+      for (s = specs; s->key; s++)
+        g_string_append_printf(known, "%s%s", known->len ? ", " : "", s->key);
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s has no option '%.64s' (known: %s)", method, key,
+                  known->len ? known->str : "none");
+      return FALSE;
+    }
+    if (!g_variant_is_of_type(v, G_VARIANT_TYPE(s->type))) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s option '%s' must be of type '%s', not '%s'", method, key, s->type,
+                  g_variant_get_type_string(v));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+option_bool(GVariant *options, const char *key)
+{
+  gboolean v = FALSE;
+  g_variant_lookup(options, key, "b", &v);
+  return v;
+}
+
+/* ---- session helpers ---- */
+
+static char *
+session_new_id(void)
+{
+  /* Sortable by time, unique by the random tail; only [0-9A-Za-z-], so it is a safe file name. */
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *ts = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+  return g_strdup_printf("%s-%08x", ts, g_random_int());
+}
+
+static void
+reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autoptr(GError) e = g_error_new_literal(BOOTH_ERROR, code, msg);
+  booth_bus_reply_error(call, e);
+}
+
+static void session_end_with(Booth *b, const char *status, const char *note,
+                             sd_bus_message *call);
+
+/* Authorized, and the owner; a detached session (started by a scanned code, or with
+ * detach=true by a one-shot client such as boothctl) may be driven by any authorized caller. */
+static BoothSession *
+session_for_caller(Booth *b, sd_bus_message *call)
+{
+  g_autoptr(GError) error = NULL;
+  if (!booth_service_check_caller(b, call, &error)) {
+    booth_bus_reply_error(call, error);
+    return NULL;
+  }
+  BoothSession *s = b->session;
+  if (!s) {
+    reply_error(call, BOOTH_ERROR_NO_SESSION,
+                "no session: show a capture code to the camera or call StartSession first");
+    return NULL;
+  }
+  const char *sender = sd_bus_message_get_sender(call);
+  if (s->owner && g_strcmp0(s->owner, sender) != 0) {
+    reply_error(call, BOOTH_ERROR_NOT_OWNER,
+                "session %s belongs to %s; only its owner can do this (or StartSession with "
+                "adopt=true to take it over)",
+                s->id, s->owner);
+    return NULL;
+  }
+  if (!s->owner && s->owner_lost) {
+    reply_error(call, BOOTH_ERROR_NOT_OWNER,
+                "session %s lost its owner and waits for adoption: call StartSession with "
+                "adopt=true to continue it",
+                s->id);
+    return NULL;
+  }
+  if (s->op != OP_NONE) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE,
+                "session %s is busy (%s); wait for that to finish", s->id,
+                booth_state_name(booth_get_state(b)));
+    return NULL;
+  }
+  return s;
+}
+
+static BoothRecord *
+session_record(BoothSession *s)
+{
+  BoothRecord *r = booth_record_new();
+  r->session_id = g_strdup(s->id);
+  r->code = s->code ? g_bytes_ref(s->code) : NULL;
+  r->operator_name = g_strdup(s->operator_name);
+  r->profile = g_strdup(s->profile->name);
+  r->status = g_strdup("active");
+  r->started_at = s->started_at;
+  r->attempts = s->attempts;
+  return r;
+}
+
+GVariant *
+booth_record_to_variant(const BoothRecord *r)
+{
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  g_variant_dict_insert(&d, "session_id", "s", r->session_id);
+  g_variant_dict_insert(&d, "status", "s", r->status);
+  if (r->code) {
+    if (booth_code_is_text(r->code)) {
+      g_autofree char *t = g_strndup(g_bytes_get_data(r->code, NULL), g_bytes_get_size(r->code));
+      g_variant_dict_insert(&d, "code", "s", t);
+    }
+    g_variant_dict_insert_value(&d, "code_bytes", booth_code_variant(r->code));
+  }
+  g_variant_dict_insert(&d, "operator", "s", r->operator_name ? r->operator_name : "");
+  g_variant_dict_insert(&d, "profile", "s", r->profile ? r->profile : "");
+  g_variant_dict_insert(&d, "started_at", "x", r->started_at);
+  g_variant_dict_insert(&d, "ended_at", "x", r->ended_at);
+  g_variant_dict_insert(&d, "attempts", "u", r->attempts);
+  g_auto(GStrv) ov = r->overrides && *r->overrides ? g_strsplit(r->overrides, ",", -1)
+                                                   : g_new0(char *, 1);
+  g_variant_dict_insert_value(&d, "overrides", g_variant_new_strv((const char *const *)ov, -1));
+  g_variant_dict_insert(&d, "note", "s", r->note ? r->note : "");
+  g_variant_dict_insert(&d, "checks", "s", r->checks_json ? r->checks_json : "");
+  GVariantBuilder fb;
+  g_variant_builder_init(&fb, G_VARIANT_TYPE("aa{sv}"));
+  for (guint i = 0; r->files && i < r->files->len; i++) {
+    const BoothRecordFile *f = g_ptr_array_index(r->files, i);
+    GVariantDict fd;
+    g_variant_dict_init(&fd, NULL);
+    g_variant_dict_insert(&fd, "profile", "s", f->profile);
+    g_variant_dict_insert(&fd, "path", "s", f->path);
+    g_variant_dict_insert(&fd, "sha256", "s", f->sha256 ? f->sha256 : "");
+    g_variant_dict_insert(&fd, "bytes", "x", f->bytes);
+    g_variant_dict_insert(&fd, "width", "i", f->width);
+    g_variant_dict_insert(&fd, "height", "i", f->height);
+    g_variant_dict_insert(&fd, "quality", "i", f->quality);
+    g_variant_builder_add_value(&fb, g_variant_dict_end(&fd));
+  }
+  g_variant_dict_insert_value(&d, "files", g_variant_builder_end(&fb));
+  return g_variant_dict_end(&d);
+}
+
+/* ---- owner tracking ---- */
+
+static gboolean
+abandon_timeout(gpointer data)
+{
+  Booth *b = data;
+  BoothSession *s = b->session;
+  g_assert(s);
+  s->abandon_timer = 0;
+  if (s->op != OP_NONE) /* a job is running; look again shortly */
+    return (s->abandon_timer = g_timeout_add_seconds(1, abandon_timeout, b)), G_SOURCE_REMOVE;
+  booth_warn("session", "session %s: nobody adopted it within %d s; recorded as abandoned%s", s->id,
+             b->config->abandon_timeout,
+             s->candidate ? " with its candidate kept in abandoned/" : "");
+  b->counters.abandoned++;
+  session_end_with(b, "abandoned", "owner left the bus and nobody adopted the session", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+owner_vanished(sd_bus_track *track, void *data)
+{
+  Booth *b = data;
+  BoothSession *s = b->session;
+  if (!s || s->track != track)
+    return 0;
+  booth_notice("session", "session %s: owner %s left the bus; waiting %d s for adoption", s->id,
+               s->owner, b->config->abandon_timeout);
+  g_clear_pointer(&s->owner, g_free);
+  s->track = sd_bus_track_unref(s->track);
+  s->owner_lost = TRUE;
+  s->abandon_at = g_get_real_time() + (gint64)b->config->abandon_timeout * G_USEC_PER_SEC;
+  s->abandon_timer = g_timeout_add_seconds((guint)b->config->abandon_timeout, abandon_timeout, b);
+  booth_publish(b);
+  return 0;
+}
+
+/* owner NULL: detached, any authorized caller may drive the session. */
+static void
+session_set_owner(Booth *b, const char *owner)
+{
+  BoothSession *s = b->session;
+  g_assert(s);
+  s->track = sd_bus_track_unref(s->track);
+  g_clear_handle_id(&s->abandon_timer, g_source_remove);
+  s->abandon_at = 0;
+  s->owner_lost = FALSE;
+  g_free(s->owner);
+  s->owner = g_strdup(owner);
+  if (!owner)
+    return;
+  int r = sd_bus_track_new(b->bus, &s->track, owner_vanished, b);
+  if (r >= 0)
+    r = sd_bus_track_add_name(s->track, owner);
+  if (r < 0) {
+    /* Already gone, or the bus refused: treat it as leaving now. */
+    booth_warn("session", "cannot watch owner %s: %s", owner, strerror(-r));
+    owner_vanished(s->track, b);
+  }
+}
+
+/* ---- start ---- */
+
+typedef struct {
+  BoothRecord *record;
+  GError *error;
+  sd_bus_message *call; /* NULL when a scanned code started it */
+} StartJob;
+
+static void
+start_work(Booth *b, gpointer data)
+{
+  StartJob *j = data;
+  booth_store_begin(b->store, j->record, &j->error);
+}
+
+static void
+start_done(Booth *b, gpointer data)
+{
+  StartJob *j = data;
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_STARTING);
+  s->op = OP_NONE;
+  if (j->error) {
+    b->counters.storage_errors++;
+    booth_warn("session", "cannot record session %s: %s", s->id, j->error->message);
+    if (j->call)
+      booth_bus_reply_error(j->call, j->error);
+    booth_session_free(g_steal_pointer(&b->session));
+  } else {
+    s->recorded = TRUE;
+    b->counters.sessions_started++;
+    g_autofree char *code = booth_code_to_display(s->code, 48);
+    booth_info("session", "session %s started (code %s, owner %s)", s->id, s->code ? code : "none",
+               s->owner ? s->owner : "none");
+    if (j->call)
+      booth_bus_reply(j->call, g_variant_new("(s)", s->id));
+  }
+  booth_publish(b);
+  sd_bus_message_unref(j->call);
+  booth_record_free(j->record);
+  g_clear_error(&j->error);
+  g_free(j);
+}
+
+static void
+session_begin(Booth *b, GBytes *code, const char *operator_name, const BoothProfile *profile,
+              sd_bus_message *call, gboolean detach)
+{
+  BoothSession *s = g_new0(BoothSession, 1);
+  s->id = session_new_id();
+  s->code = code ? g_bytes_ref(code) : NULL;
+  s->operator_name = g_strdup(operator_name);
+  s->profile = profile;
+  s->started_at = g_get_real_time();
+  s->op = OP_STARTING;
+  b->session = s;
+  if (call && !detach)
+    session_set_owner(b, sd_bus_message_get_sender(call));
+  StartJob *j = g_new0(StartJob, 1);
+  j->record = session_record(s);
+  j->call = call ? sd_bus_message_ref(call) : NULL;
+  booth_job_run(b, start_work, start_done, j);
+  booth_publish(b);
+}
+
+void
+booth_start_session(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  static const OptionSpec specs[] = {{"code", "s"},    {"code_bytes", "ay"}, {"operator", "s"},
+                                     {"profile", "s"}, {"adopt", "b"},       {"detach", "b"},
+                                     {NULL, NULL}};
+  g_autoptr(GError) error = NULL;
+  if (!booth_service_check_caller(b, call, &error) ||
+      !options_check(options, "StartSession", specs, &error)) {
+    booth_bus_reply_error(call, error);
+    return;
+  }
+  g_autoptr(GBytes) code = NULL;
+  const char *text = NULL, *op = NULL, *profile_name = NULL;
+  g_autoptr(GVariant) bytes = g_variant_lookup_value(options, "code_bytes", G_VARIANT_TYPE("ay"));
+  if (g_variant_lookup(options, "code", "&s", &text) && bytes) {
+    reply_error(call, BOOTH_ERROR_INVALID_ARGUMENT, "give code or code_bytes, not both");
+    return;
+  }
+  if (text)
+    code = g_bytes_new(text, strlen(text));
+  else if (bytes)
+    code = g_variant_get_data_as_bytes(bytes);
+  if (code && !booth_code_validate(code, (gsize)b->config->code_max_bytes, &error)) {
+    booth_bus_reply_error(call, error);
+    return;
+  }
+  if (g_variant_lookup(options, "operator", "&s", &op) && strlen(op) > OPERATOR_MAX) {
+    reply_error(call, BOOTH_ERROR_INVALID_ARGUMENT,
+                "operator name is %zu bytes long; at most %d are allowed", strlen(op),
+                OPERATOR_MAX);
+    return;
+  }
+  const BoothProfile *profile = g_ptr_array_index(b->config->loaded_profiles, 0);
+  if (g_variant_lookup(options, "profile", "&s", &profile_name)) {
+    profile = booth_config_find_profile(b->config, profile_name);
+    if (!profile) {
+      g_autofree char *known = g_strjoinv(", ", b->config->profiles);
+      reply_error(call, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "unknown profile '%.64s' (this booth has: %s)", profile_name, known);
+      return;
+    }
+  }
+
+  gboolean detach = option_bool(options, "detach");
+  BoothSession *s = b->session;
+  if (s && option_bool(options, "adopt")) {
+    if (s->op == OP_STARTING || s->op == OP_ENDING) {
+      reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is %s; try again in a moment", s->id,
+                  s->op == OP_STARTING ? "starting" : "ending");
+      return;
+    }
+    if (code && s->code && !g_bytes_equal(code, s->code)) {
+      reply_error(call, BOOTH_ERROR_BUSY,
+                  "session %s belongs to another capture code; Cancel it to start a new one",
+                  s->id);
+      return;
+    }
+    booth_notice("session", "session %s adopted by %s%s (was %s)", s->id,
+                 sd_bus_message_get_sender(call), detach ? ", detached" : "",
+                 s->owner ? s->owner : "nobody");
+    session_set_owner(b, detach ? NULL : sd_bus_message_get_sender(call));
+    if (code && !s->code)
+      s->code = g_bytes_ref(code);
+    booth_publish(b);
+    booth_bus_reply(call, g_variant_new("(s)", s->id));
+    return;
+  }
+  if (s) {
+    reply_error(call, BOOTH_ERROR_BUSY,
+                "session %s is active (%s, owner %s): Commit or Cancel it first, or pass "
+                "adopt=true to take it over",
+                s->id, booth_state_name(booth_get_state(b)), s->owner ? s->owner : "none");
+    return;
+  }
+  if (!b->camera) {
+    reply_error(call, BOOTH_ERROR_NO_CAMERA, "no camera: %s",
+                b->camera_error ? b->camera_error : "check the camera connection");
+    return;
+  }
+  session_begin(b, code, op, profile, call, detach);
+}
+
+/* ---- end: cancel, abandon ---- */
+
+typedef struct {
+  char *id, *status, *note;
+  guint attempts;
+  sd_bus_message *call;
+  GError *error;
+} EndJob;
+
+static void
+end_work(Booth *b, gpointer data)
+{
+  EndJob *j = data;
+  booth_store_end(b->store, j->id, j->status, j->note, j->attempts, &j->error);
+}
+
+static void
+end_done(Booth *b, gpointer data)
+{
+  EndJob *j = data;
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_ENDING);
+  if (j->error) {
+    /* The session stays as it was: nothing is lost, the caller can try again. */
+    s->op = OP_NONE;
+    b->counters.storage_errors++;
+    booth_warn("session", "session %s: cannot record it as %s: %s", s->id, j->status,
+               j->error->message);
+    if (j->call)
+      booth_bus_reply_error(j->call, j->error);
+  } else {
+    booth_info("session", "session %s %s", s->id, j->status);
+    if (j->call)
+      booth_bus_reply(j->call, NULL);
+    booth_session_free(g_steal_pointer(&b->session));
+  }
+  booth_publish(b);
+  sd_bus_message_unref(j->call);
+  g_clear_error(&j->error);
+  g_free(j->id);
+  g_free(j->status);
+  g_free(j->note);
+  g_free(j);
+}
+
+static void
+session_end_with(Booth *b, const char *status, const char *note, sd_bus_message *call)
+{
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_NONE);
+  s->op = OP_ENDING;
+  EndJob *j = g_new0(EndJob, 1);
+  j->id = g_strdup(s->id);
+  j->status = g_strdup(status);
+  j->note = g_strdup(note);
+  j->attempts = s->attempts;
+  j->call = call ? sd_bus_message_ref(call) : NULL;
+  booth_job_run(b, end_work, end_done, j);
+}
+
+void
+booth_cancel(Booth *b, sd_bus_message *call)
+{
+  BoothSession *s = session_for_caller(b, call);
+  if (!s)
+    return;
+  b->counters.cancels++;
+  g_autofree char *note = g_strdup_printf("cancelled by %s", sd_bus_message_get_sender(call));
+  session_end_with(b, "cancelled", note, call);
+}
+
+/* ---- capture ---- */
+
+typedef struct {
+  sd_bus_message *call;
+  guint64 after_seq;
+  gint64 timeout_us;
+  const BoothProfile *profile;
+  char *id;
+  guint attempt;
+  BoothCandidate *candidate;
+  GError *error;
+} CaptureJob;
+
+static void
+capture_work(Booth *b, gpointer data)
+{
+  CaptureJob *j = data;
+  /* The next frame after the request: the student is posed now, not a frame ago. */
+  g_autoptr(BoothFrame) frame = booth_mailbox_wait(b->mailbox, j->after_seq, j->timeout_us);
+  if (!frame) {
+    g_set_error(&j->error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA,
+                "no frame came from the camera within %" G_GINT64_FORMAT
+                " s: check that it is connected and not used by another program",
+                j->timeout_us / G_USEC_PER_SEC);
+    return;
+  }
+  j->candidate = booth_capture_process(frame, j->profile, j->id, j->attempt, &j->error);
+  if (j->candidate &&
+      !booth_store_save_candidate(b->store, j->id, j->candidate->jpeg, &j->candidate->path,
+                                  &j->error))
+    g_clear_pointer(&j->candidate, booth_candidate_free);
+}
+
+static void
+capture_done(Booth *b, gpointer data)
+{
+  CaptureJob *j = data;
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_CAPTURING);
+  s->op = OP_NONE;
+  s->attempts++;
+  if (j->error) {
+    booth_warn("capture", "session %s: capture failed: %s", s->id, j->error->message);
+    booth_bus_reply_error(j->call, j->error);
+  } else {
+    b->counters.captures++;
+    GVariantDict d;
+    g_variant_dict_init(&d, j->candidate->report);
+    g_variant_dict_insert(&d, "file", "s", j->candidate->path);
+    g_variant_unref(j->candidate->report);
+    j->candidate->report = g_variant_ref_sink(g_variant_dict_end(&d));
+    s->candidate = g_steal_pointer(&j->candidate);
+    booth_info("capture", "session %s: candidate %dx%d, quality %d, %zu bytes, %s", s->id,
+               s->candidate->width, s->candidate->height, s->candidate->quality,
+               g_bytes_get_size(s->candidate->jpeg),
+               s->candidate->failed[0] ? "checks FAILED" : "all checks passed");
+    booth_bus_reply(j->call, g_variant_new("(@a{sv})", s->candidate->report));
+  }
+  booth_publish(b);
+  sd_bus_message_unref(j->call);
+  booth_candidate_free(j->candidate);
+  g_clear_error(&j->error);
+  g_free(j->id);
+  g_free(j);
+}
+
+void
+booth_capture(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  static const OptionSpec specs[] = {{"force", "b"}, {NULL, NULL}};
+  g_autoptr(GError) error = NULL;
+  if (!options_check(options, "Capture", specs, &error)) {
+    booth_bus_reply_error(call, error);
+    return;
+  }
+  BoothSession *s = session_for_caller(b, call);
+  if (!s)
+    return;
+  if (!b->camera) {
+    reply_error(call, BOOTH_ERROR_NO_CAMERA, "no camera: %s",
+                b->camera_error ? b->camera_error : "check the camera connection");
+    return;
+  }
+  if (s->candidate) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE,
+                "session %s already has a candidate waiting for review: Commit it or Retake",
+                s->id);
+    return;
+  }
+  CaptureJob *j = g_new0(CaptureJob, 1);
+  j->call = sd_bus_message_ref(call);
+  g_autoptr(BoothFrame) latest = booth_mailbox_peek(b->mailbox);
+  j->after_seq = latest ? latest->seq : 0;
+  j->timeout_us = (gint64)b->config->capture_timeout * G_USEC_PER_SEC;
+  j->profile = s->profile;
+  j->id = g_strdup(s->id);
+  j->attempt = s->attempts + 1;
+  s->op = OP_CAPTURING;
+  booth_job_run(b, capture_work, capture_done, j);
+  booth_publish(b);
+}
+
+/* ---- retake ---- */
+
+typedef struct {
+  sd_bus_message *call;
+  char *id;
+  GError *error;
+} RetakeJob;
+
+static void
+retake_work(Booth *b, gpointer data)
+{
+  RetakeJob *j = data;
+  booth_store_discard_candidate(b->store, j->id, &j->error);
+}
+
+static void
+retake_done(Booth *b, gpointer data)
+{
+  RetakeJob *j = data;
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_RETAKING);
+  s->op = OP_NONE;
+  if (j->error) {
+    booth_bus_reply_error(j->call, j->error);
+  } else {
+    g_clear_pointer(&s->candidate, booth_candidate_free);
+    b->counters.retakes++;
+    booth_info("session", "session %s: candidate discarded for a retake (attempt %u done)", s->id,
+               s->attempts);
+    booth_bus_reply(j->call, NULL);
+  }
+  booth_publish(b);
+  sd_bus_message_unref(j->call);
+  g_clear_error(&j->error);
+  g_free(j->id);
+  g_free(j);
+}
+
+void
+booth_retake(Booth *b, sd_bus_message *call)
+{
+  BoothSession *s = session_for_caller(b, call);
+  if (!s)
+    return;
+  if (!s->candidate) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s has no candidate to retake: Capture first",
+                s->id);
+    return;
+  }
+  RetakeJob *j = g_new0(RetakeJob, 1);
+  j->call = sd_bus_message_ref(call);
+  j->id = g_strdup(s->id);
+  s->op = OP_RETAKING;
+  booth_job_run(b, retake_work, retake_done, j);
+}
+
+/* ---- commit ---- */
+
+typedef struct {
+  sd_bus_message *call;
+  BoothRecord *record;
+  BoothPhotoOut photo;
+  GError *error;
+} CommitJob;
+
+static void
+commit_work(Booth *b, gpointer data)
+{
+  CommitJob *j = data;
+  booth_store_commit(b->store, j->record, &j->photo, 1, &j->error);
+}
+
+static void
+commit_done(Booth *b, gpointer data)
+{
+  CommitJob *j = data;
+  BoothSession *s = b->session;
+  g_assert(s && s->op == OP_COMMITTING);
+  s->op = OP_NONE;
+  if (j->error) {
+    b->counters.storage_errors++;
+    booth_warn("store", "session %s: commit failed, candidate kept: %s", s->id, j->error->message);
+    booth_bus_reply_error(j->call, j->error);
+  } else {
+    b->counters.commits++;
+    g_autoptr(GVariant) rec = g_variant_ref_sink(booth_record_to_variant(j->record));
+    const BoothRecordFile *f = j->record->files->len ? g_ptr_array_index(j->record->files, 0) : NULL;
+    booth_notice("store", "session %s committed: %s", s->id, f ? f->path : "(no file)");
+    booth_bus_reply(j->call, g_variant_new("(@a{sv})", rec));
+    booth_service_emit(b, "Committed", g_variant_new("(s@a{sv})", s->id, rec));
+    booth_session_free(g_steal_pointer(&b->session));
+  }
+  booth_publish(b);
+  sd_bus_message_unref(j->call);
+  booth_record_free(j->record);
+  g_bytes_unref(j->photo.jpeg);
+  g_clear_error(&j->error);
+  g_free(j);
+}
+
+void
+booth_commit(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  static const OptionSpec specs[] = {{"override", "b"}, {NULL, NULL}};
+  g_autoptr(GError) error = NULL;
+  if (!options_check(options, "Commit", specs, &error)) {
+    booth_bus_reply_error(call, error);
+    return;
+  }
+  BoothSession *s = session_for_caller(b, call);
+  if (!s)
+    return;
+  if (!s->candidate) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s has no candidate to commit: Capture first",
+                s->id);
+    return;
+  }
+  if (!s->code) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE,
+                "session %s has no capture code, and a photo must be linked to one: show the "
+                "student's QR code to the camera, or adopt the session with a code",
+                s->id);
+    return;
+  }
+  gboolean override = option_bool(options, "override");
+  g_autofree char *failed = g_strjoinv(",", s->candidate->failed);
+  if (*failed && !override) {
+    reply_error(call, BOOTH_ERROR_BAD_STATE,
+                "the candidate failed these checks: %s. Retake, or Commit with override=true to "
+                "keep it anyway (the override is recorded)",
+                failed);
+    return;
+  }
+  CommitJob *j = g_new0(CommitJob, 1);
+  j->call = sd_bus_message_ref(call);
+  j->record = session_record(s);
+  j->record->checks_json = g_strdup(s->candidate->checks_json);
+  j->record->overrides = *failed ? g_steal_pointer(&failed) : NULL;
+  j->photo.profile = s->profile->name;
+  j->photo.jpeg = g_bytes_ref(s->candidate->jpeg);
+  j->photo.width = s->candidate->width;
+  j->photo.height = s->candidate->height;
+  j->photo.quality = s->candidate->quality;
+  s->op = OP_COMMITTING;
+  booth_job_run(b, commit_work, commit_done, j);
+  booth_publish(b);
+}
+
+/* ---- records ---- */
+
+typedef struct {
+  sd_bus_message *call;
+  guint limit;
+  char *status;
+  GPtrArray *records;
+  GError *error;
+} ListJob;
+
+static void
+list_work(Booth *b, gpointer data)
+{
+  ListJob *j = data;
+  j->records = booth_store_list(b->store, j->limit, j->status, &j->error);
+}
+
+static void
+list_done(Booth *b, gpointer data)
+{
+  (void)b;
+  ListJob *j = data;
+  if (!j->records) {
+    booth_bus_reply_error(j->call, j->error);
+  } else {
+    GVariantBuilder rb;
+    g_variant_builder_init(&rb, G_VARIANT_TYPE("aa{sv}"));
+    for (guint i = 0; i < j->records->len; i++)
+      g_variant_builder_add_value(&rb, booth_record_to_variant(g_ptr_array_index(j->records, i)));
+    booth_bus_reply(j->call, g_variant_new("(aa{sv})", &rb));
+    g_ptr_array_unref(j->records);
+  }
+  sd_bus_message_unref(j->call);
+  g_clear_error(&j->error);
+  g_free(j->status);
+  g_free(j);
+}
+
+void
+booth_list_records(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  static const OptionSpec specs[] = {{"limit", "u"}, {"status", "s"}, {NULL, NULL}};
+  g_autoptr(GError) error = NULL;
+  if (!booth_service_check_caller(b, call, &error) ||
+      !options_check(options, "ListRecords", specs, &error)) {
+    booth_bus_reply_error(call, error);
+    return;
+  }
+  ListJob *j = g_new0(ListJob, 1);
+  j->limit = 100;
+  g_variant_lookup(options, "limit", "u", &j->limit);
+  j->limit = CLAMP(j->limit, 1, 10000);
+  g_variant_lookup(options, "status", "s", &j->status);
+  j->call = sd_bus_message_ref(call);
+  booth_job_run(b, list_work, list_done, j);
+}
+
+/* ---- scanned codes ---- */
+
+static void
+update_work(Booth *b, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  if (!booth_store_update(b->store, data, &error))
+    booth_warn("store", "cannot record the code for session %s: %s",
+               ((BoothRecord *)data)->session_id, error->message);
+}
+
+static void
+update_done(Booth *b, gpointer data)
+{
+  (void)b;
+  booth_record_free(data);
+}
+
+static void
+on_code(Booth *b, const BoothQrCode *c)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown = booth_code_to_display(c->data, 48);
+  if (!booth_code_validate(c->data, (gsize)b->config->code_max_bytes, &error)) {
+    booth_warn("qr", "ignored a QR code (%s): %s", shown, error->message);
+    return;
+  }
+  b->counters.codes_scanned++;
+  BoothSession *s = b->session;
+  const char *started = "";
+  gboolean in_session = s != NULL;
+  if (!s && b->config->auto_start) {
+    session_begin(b, c->data, NULL, g_ptr_array_index(b->config->loaded_profiles, 0), NULL,
+                  TRUE);
+    started = b->session->id;
+    booth_info("qr", "code %s scanned: session %s starts", shown, started);
+  } else if (s && !s->code && s->op != OP_ENDING) {
+    s->code = g_bytes_ref(c->data);
+    booth_info("qr", "code %s scanned: attached to session %s", shown, s->id);
+    if (s->recorded) {
+      booth_job_run(b, update_work, update_done, session_record(s));
+    }
+  } else if (s && !g_bytes_equal(s->code, c->data)) {
+    booth_notice("qr", "code %s scanned during session %s: signalled, session unchanged", shown,
+                 s->id);
+  } else {
+    booth_info("qr", "code %s scanned", shown);
+  }
+  GVariantDict d;
+  g_variant_dict_init(&d, NULL);
+  g_variant_dict_insert_value(&d, "code_bytes", booth_code_variant(c->data));
+  g_variant_dict_insert(&d, "x", "i", c->x);
+  g_variant_dict_insert(&d, "y", "i", c->y);
+  g_variant_dict_insert(&d, "width", "i", c->width);
+  g_variant_dict_insert(&d, "height", "i", c->height);
+  g_variant_dict_insert(&d, "in_session", "b", in_session);
+  if (*started)
+    g_variant_dict_insert(&d, "session_id", "s", started);
+  /* The payload string is the code itself when it is text; binary codes travel in code_bytes. */
+  g_autofree char *text = booth_code_is_text(c->data)
+                              ? g_strndup(g_bytes_get_data(c->data, NULL), g_bytes_get_size(c->data))
+                              : g_strdup("");
+  booth_service_emit(b, "CodeScanned", g_variant_new("(s@a{sv})", text, g_variant_dict_end(&d)));
+}
+
+void
+booth_on_analysis(BoothAnalysis *r, gpointer user_data)
+{
+  Booth *b = user_data;
+  g_autoptr(BoothAnalysis) result = r;
+  gint64 now = g_get_monotonic_time();
+  b->last_frame_mono = now;
+  b->codes_in_view = result->codes->len;
+
+  /* A code counts as new only after it has been out of view for code_forget seconds. */
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init(&it, b->recent_codes);
+  while (g_hash_table_iter_next(&it, &key, &value))
+    if (now - *(gint64 *)value > (gint64)b->config->code_forget * G_USEC_PER_SEC)
+      g_hash_table_iter_remove(&it);
+  for (guint i = 0; i < result->codes->len; i++) {
+    const BoothQrCode *c = g_ptr_array_index(result->codes, i);
+    gint64 *seen = g_hash_table_lookup(b->recent_codes, c->data);
+    if (!seen) {
+      seen = g_new(gint64, 1);
+      g_hash_table_insert(b->recent_codes, g_bytes_ref(c->data), seen);
+      *seen = now;
+      on_code(b, c);
+    }
+    *seen = now;
+  }
+
+  booth_update_hints(b);
+  booth_publish(b);
+}

@@ -1,0 +1,107 @@
+/* The record store: committed photos and the session records that link them to the exact
+ * capture-code bytes. What it promises:
+ * - a commit is durable before it returns TRUE (files fsynced and renamed, folder fsynced,
+ *   then one SQLite transaction in WAL mode with synchronous=FULL), and a failed commit leaves
+ *   nothing half-visible: no new file, no changed record, the candidate still there;
+ * - nothing captured is lost: an abandoned or interrupted session keeps its candidate in
+ *   abandoned/, recorded like any other file;
+ * - booth_store_reconcile() repairs, at start-up, whatever a crash left behind, and reports
+ *   every repair.
+ * Layout of the state folder: records.db, photos/<id>_<profile>.jpg, candidates/<id>.jpg,
+ * abandoned/<id>.jpg. File names come from the session id and profile only, never the code.
+ * A store is used from one thread at a time. Every storage failure is BOOTH_ERROR_STORAGE
+ * with the path, the system's reason and what to do about it. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char *profile; /* "chsi-upload"; "candidate" for a kept candidate */
+  char *path;    /* absolute */
+  char *sha256;  /* lowercase hex */
+  gint64 bytes;
+  int width, height, quality; /* 0 when not known */
+} BoothRecordFile;
+
+typedef struct {
+  char *session_id;    /* [A-Za-z0-9-]{1,64} */
+  GBytes *code;        /* the capture code, byte for byte; NULL while there is none */
+  char *operator_name; /* may be NULL */
+  char *profile;       /* may be NULL */
+  char *status;        /* active, committed, cancelled, abandoned, interrupted, recovered */
+  gint64 started_at;   /* unix time, microseconds */
+  gint64 ended_at;     /* 0 while active */
+  guint attempts;      /* captures taken */
+  char *checks_json;   /* the check report, opaque here; may be NULL */
+  char *overrides;     /* check names committed with override, comma-separated; may be NULL */
+  char *note;          /* repairs, abandon reason; may be NULL */
+  GPtrArray *files;    /* of BoothRecordFile*, owned */
+} BoothRecord;
+
+BoothRecordFile *booth_record_file_new(void);
+void booth_record_file_free(BoothRecordFile *file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothRecordFile, booth_record_file_free)
+
+BoothRecord *booth_record_new(void);
+void booth_record_free(BoothRecord *rec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothRecord, booth_record_free)
+
+/* One encoded photo handed to booth_store_commit(). */
+typedef struct {
+  const char *profile; /* [A-Za-z0-9_-]{1,64} */
+  GBytes *jpeg;
+  int width, height, quality;
+} BoothPhotoOut;
+
+typedef struct BoothStore BoothStore;
+
+/* Creates the state folder (0750) and its subfolders if missing, proves each is writable
+ * and opens records.db. A damaged records.db is reported by name and never touched. */
+BoothStore *booth_store_open(const char *state_dir, GError **error);
+void booth_store_free(BoothStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothStore, booth_store_free)
+
+/* The absolute state folder. */
+const char *booth_store_get_dir(BoothStore *store);
+
+/* Records a new active session from rec (its status is ignored; started_at 0 means now).
+ * An id already used -> BOOTH_ERROR_BAD_STATE. */
+gboolean booth_store_begin(BoothStore *store, const BoothRecord *rec, GError **error);
+
+/* Updates an active session from rec: code, operator, profile, checks, overrides and note
+ * when they are not NULL (a NULL never erases a stored code), attempts always.
+ * Unknown id -> BOOTH_ERROR_NO_SESSION; not active -> BOOTH_ERROR_BAD_STATE. */
+gboolean booth_store_update(BoothStore *store, const BoothRecord *rec, GError **error);
+
+/* Writes candidates/<id>.jpg durably, replacing an earlier candidate of the session.
+ * The session must be active. path_out (may be NULL) gets the absolute path. */
+gboolean booth_store_save_candidate(BoothStore *store, const char *session_id, GBytes *jpeg,
+                                    char **path_out, GError **error);
+
+/* Removes the session's candidate; having none is fine. */
+gboolean booth_store_discard_candidate(BoothStore *store, const char *session_id, GError **error);
+
+/* Commits the active session rec->session_id with its photos (at least one, one per
+ * profile): files first, then one transaction that sets status committed with ended_at,
+ * attempts, checks, overrides and note (NULL keeps the stored text) and records the files.
+ * On success rec->files, rec->status and rec->ended_at are filled and the candidate is
+ * removed. Not active -> BOOTH_ERROR_BAD_STATE and no file is touched. */
+gboolean booth_store_commit(BoothStore *store, BoothRecord *rec, const BoothPhotoOut *photos,
+                            guint n_photos, GError **error);
+
+/* Ends an active session as "cancelled" (the candidate is deleted: the operator chose to
+ * discard it) or "abandoned" (the candidate moves to abandoned/<id>.jpg and is recorded as a
+ * file with profile "candidate"). note NULL keeps the stored note. */
+gboolean booth_store_end(BoothStore *store, const char *session_id, const char *status,
+                         const char *note, guint attempts, GError **error);
+
+/* Records with their files, newest first; limit 0 means all; status NULL means any. */
+GPtrArray *booth_store_list(BoothStore *store, guint limit, const char *status, GError **error);
+
+/* NULL with BOOTH_ERROR_NO_SESSION if the id is unknown. */
+BoothRecord *booth_store_get(BoothStore *store, const char *session_id, GError **error);
+
+/* Repairs what a crash left behind; run once at start-up before any session begins.
+ * Appends one line (char*) per repair or problem to report and logs it. Returns FALSE only
+ * when the records themselves cannot be read or written. */
+gboolean booth_store_reconcile(BoothStore *store, GPtrArray *report, GError **error);

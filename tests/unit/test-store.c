@@ -1,0 +1,1101 @@
+/* The record store against a real file system and a real SQLite database, each test in a
+ * fresh temporary folder. Crashes are reproduced by building the on-disk state a crash at
+ * that point leaves, then reopening and reconciling. A full disk and a read-only file system
+ * are real tmpfs mounts in a private mount namespace; where the system forbids that, those
+ * tests are skipped, never simulated. */
+#include "error.h"
+#include "store-private.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <sched.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- helpers ---- */
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  remove(path);
+  return 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Bytes laid out as a JPEG stream up to its frame header (SOI, APP0, DHT, SOF0), padded to
+ * `size` and closed by EOI. The store treats photos as opaque bytes and only reads the frame
+ * header, so this is all it can tell apart from a real photo. */
+static GBytes *
+jpeg_like(int width, int height, gsize size, guint8 fill)
+{
+  static const guint8 head[] = {
+      0xff, 0xd8,                                                      /* SOI */
+      0xff, 0xe0, 0x00, 0x10, 'J',  'F',  'I',  'F', 0x00, 0x01, 0x01, /* APP0 */
+      0x01, 0x01, 0x2c, 0x01, 0x2c, 0x00, 0x00,                        /* 300 dpi */
+      0xff, 0xc4, 0x00, 0x05, 0x00, 0x00, 0x00,                        /* DHT (shares C0-CF) */
+  };
+  g_assert_cmpuint(size, >=, sizeof head + 19 + 2);
+  guint8 *d = g_malloc(size);
+  memset(d, fill, size);
+  memcpy(d, head, sizeof head);
+  guint8 *sof = d + sizeof head;
+  const guint8 frame[] = {0xff,
+                          0xc0,
+                          0x00,
+                          0x11,
+                          0x08,
+                          (guint8)(height >> 8),
+                          (guint8)height,
+                          (guint8)(width >> 8),
+                          (guint8)width,
+                          0x03,
+                          0x01,
+                          0x22,
+                          0x00,
+                          0x02,
+                          0x11,
+                          0x01,
+                          0x03,
+                          0x11,
+                          0x01};
+  memcpy(sof, frame, sizeof frame);
+  d[size - 2] = 0xff;
+  d[size - 1] = 0xd9;
+  return g_bytes_new_take(d, size);
+}
+
+static GBytes *
+read_bytes(const char *path)
+{
+  char *data;
+  gsize len;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(g_file_get_contents(path, &data, &len, &error));
+  return g_bytes_new_take(data, len);
+}
+
+static void
+write_bytes(const char *path, GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(
+      g_file_set_contents(path, g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes), &error));
+}
+
+static guint
+count_files(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  guint n = 0;
+  while (g_dir_read_name(d))
+    n++;
+  return n;
+}
+
+static gboolean
+report_has(GPtrArray *report, const char *needle)
+{
+  for (guint i = 0; i < report->len; i++)
+    if (strstr(report->pdata[i], needle))
+      return TRUE;
+  return FALSE;
+}
+
+static BoothRecord *
+new_record(const char *id, GBytes *code)
+{
+  BoothRecord *rec = booth_record_new();
+  rec->session_id = g_strdup(id);
+  rec->code = code ? g_bytes_ref(code) : NULL;
+  rec->operator_name = g_strdup("desk 2");
+  rec->profile = g_strdup("chsi-upload");
+  return rec;
+}
+
+static void
+begin(BoothStore *store, const char *id, GBytes *code, gint64 started_at)
+{
+  g_autoptr(BoothRecord) rec = new_record(id, code);
+  rec->started_at = started_at;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(booth_store_begin(store, rec, &error));
+  g_assert_no_error(error);
+}
+
+static void
+commit_one(BoothStore *store, const char *id, GBytes *jpeg)
+{
+  g_autoptr(BoothRecord) rec = new_record(id, NULL);
+  BoothPhotoOut photo = {.profile = "chsi-upload", .jpeg = jpeg, 480, 640, 90};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(booth_store_commit(store, rec, &photo, 1, &error));
+  g_assert_no_error(error);
+}
+
+static GPtrArray *
+reconcile(BoothStore *store)
+{
+  GPtrArray *report = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(booth_store_reconcile(store, report, &error));
+  g_assert_no_error(error);
+  return report;
+}
+
+static BoothRecordFile *
+file_of(BoothRecord *rec, const char *profile)
+{
+  for (guint i = 0; i < rec->files->len; i++) {
+    BoothRecordFile *f = rec->files->pdata[i];
+    if (g_str_equal(f->profile, profile))
+      return f;
+  }
+  return NULL;
+}
+
+static void
+assert_file_matches(const BoothRecordFile *f, GBytes *expected)
+{
+  g_assert_nonnull(f);
+  g_autoptr(GBytes) got = read_bytes(f->path);
+  g_assert_true(g_bytes_equal(got, expected));
+  g_autofree char *sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, expected);
+  g_assert_cmpstr(f->sha256, ==, sha);
+  g_assert_cmpint(f->bytes, ==, (gint64)g_bytes_get_size(expected));
+}
+
+typedef struct {
+  char *tmp;
+  char *state;
+  BoothStore *store;
+} Fixture;
+
+static void
+fixture_open(Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  f->store = booth_store_open(f->state, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(f->store);
+}
+
+static void
+fixture_reopen(Fixture *f)
+{
+  g_clear_pointer(&f->store, booth_store_free);
+  fixture_open(f);
+}
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  f->tmp = g_dir_make_tmp("boothd-store-XXXXXX", &error);
+  g_assert_no_error(error);
+  f->state = g_build_filename(f->tmp, "state", NULL);
+  fixture_open(f);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_clear_pointer(&f->store, booth_store_free);
+  rm_rf(f->tmp);
+  g_free(f->state);
+  g_free(f->tmp);
+}
+
+static char *
+state_path(Fixture *f, const char *folder, const char *name)
+{
+  return g_build_filename(f->state, folder, name, NULL);
+}
+
+static guint
+count_in(Fixture *f, const char *folder)
+{
+  g_autofree char *dir = g_build_filename(f->state, folder, NULL);
+  return count_files(dir);
+}
+
+/* ---- sessions and commits ---- */
+
+static const char hostile_code[] = "\0\xff../../etc/passwd\0\xc3(\n'; DROP TABLE sessions; --";
+
+static void
+test_round_trip(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) code = g_bytes_new_static(hostile_code, sizeof hostile_code - 1);
+  g_autoptr(GError) error = NULL;
+  begin(f->store, "s-1", code, 0);
+
+  g_autoptr(BoothRecord) upd = new_record("s-1", NULL);
+  upd->attempts = 2;
+  g_assert_true(booth_store_update(f->store, upd, &error));
+  g_assert_no_error(error);
+
+  g_autoptr(GBytes) candidate = jpeg_like(480, 640, 3000, 0x11);
+  g_autofree char *cpath = NULL;
+  g_assert_true(booth_store_save_candidate(f->store, "s-1", candidate, &cpath, &error));
+  g_assert_no_error(error);
+  g_autofree char *cexpect = state_path(f, "candidates", "s-1.jpg");
+  g_assert_cmpstr(cpath, ==, cexpect);
+
+  g_autoptr(GBytes) upload = jpeg_like(480, 640, 50000, 0x22);
+  g_autoptr(GBytes) final = jpeg_like(480, 640, 30000, 0x33);
+  BoothPhotoOut photos[] = {{"chsi-upload", upload, 480, 640, 92},
+                            {"chsi-final", final, 480, 640, 75}};
+  g_autoptr(BoothRecord) rec = new_record("s-1", NULL);
+  rec->attempts = 3;
+  rec->checks_json = g_strdup("{\"background\":{\"pass\":false}}");
+  rec->overrides = g_strdup("background");
+  g_assert_true(booth_store_commit(f->store, rec, photos, 2, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(rec->status, ==, "committed");
+  g_assert_cmpint(rec->ended_at, >, 0);
+  g_assert_cmpuint(rec->files->len, ==, 2);
+
+  /* File names come from the id and profile only; the candidate is gone. */
+  g_autofree char *upath = state_path(f, "photos", "s-1_chsi-upload.jpg");
+  g_assert_cmpstr(file_of(rec, "chsi-upload")->path, ==, upath);
+  g_assert_cmpuint(count_in(f, "photos"), ==, 2);
+  g_assert_false(g_file_test(cpath, G_FILE_TEST_EXISTS));
+  g_autofree char *escaped = g_build_filename(f->tmp, "etc", NULL);
+  g_assert_false(g_file_test(escaped, G_FILE_TEST_EXISTS));
+  struct stat st;
+  g_assert_cmpint(stat(upath, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0137, ==, 0); /* never more open than 0640 */
+
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "s-1", &error);
+  g_assert_no_error(error);
+  g_assert_true(g_bytes_equal(got->code, code)); /* byte for byte, NUL and 0xFF included */
+  g_assert_cmpstr(got->status, ==, "committed");
+  g_assert_cmpstr(got->operator_name, ==, "desk 2");
+  g_assert_cmpstr(got->profile, ==, "chsi-upload");
+  g_assert_cmpuint(got->attempts, ==, 3);
+  g_assert_cmpstr(got->checks_json, ==, rec->checks_json);
+  g_assert_cmpstr(got->overrides, ==, "background");
+  g_assert_cmpint(got->ended_at, ==, rec->ended_at);
+  g_assert_cmpint(got->started_at, >, 0);
+  g_assert_cmpint(got->started_at, <=, got->ended_at);
+  g_assert_cmpuint(got->files->len, ==, 2);
+  assert_file_matches(file_of(got, "chsi-upload"), upload);
+  assert_file_matches(file_of(got, "chsi-final"), final);
+  g_assert_cmpint(file_of(got, "chsi-final")->quality, ==, 75);
+  g_assert_cmpint(file_of(got, "chsi-final")->width, ==, 480);
+
+  /* Nothing is left to repair after a clean commit. */
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_cmpuint(report->len, ==, 0);
+}
+
+static void
+test_code_arrives_later(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  begin(f->store, "late", NULL, 0);
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "late", &error);
+  g_assert_no_error(error);
+  g_assert_null(got->code);
+  g_assert_cmpstr(got->status, ==, "active");
+  g_assert_cmpint(got->ended_at, ==, 0);
+
+  g_autoptr(GBytes) code = g_bytes_new_static("\0", 1);
+  g_autoptr(BoothRecord) upd = new_record("late", code);
+  g_assert_true(booth_store_update(f->store, upd, &error));
+  g_assert_no_error(error);
+  /* A later update without a code keeps the code. */
+  g_autoptr(BoothRecord) upd2 = new_record("late", NULL);
+  upd2->attempts = 4;
+  g_assert_true(booth_store_update(f->store, upd2, &error));
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) again = booth_store_get(f->store, "late", &error);
+  g_assert_no_error(error);
+  g_assert_true(g_bytes_equal(again->code, code));
+  g_assert_cmpuint(again->attempts, ==, 4);
+
+  /* An empty code is a value, not a missing one. */
+  begin(f->store, "empty", NULL, 0);
+  g_autoptr(GBytes) none = g_bytes_new_static("", 0);
+  g_autoptr(BoothRecord) upd3 = new_record("empty", none);
+  g_assert_true(booth_store_update(f->store, upd3, &error));
+  g_autoptr(BoothRecord) empty = booth_store_get(f->store, "empty", &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(empty->code);
+  g_assert_cmpuint(g_bytes_get_size(empty->code), ==, 0);
+}
+
+static void
+test_commit_twice(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  begin(f->store, "twice", NULL, 0);
+  g_autoptr(GBytes) first = jpeg_like(480, 640, 20000, 0x01);
+  commit_one(f->store, "twice", first);
+
+  g_autoptr(GBytes) second = jpeg_like(480, 640, 25000, 0x02);
+  g_autoptr(BoothRecord) rec = new_record("twice", NULL);
+  BoothPhotoOut photo = {"chsi-upload", second, 480, 640, 90};
+  g_assert_false(booth_store_commit(f->store, rec, &photo, 1, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+  g_assert_cmpuint(rec->files->len, ==, 0);
+
+  g_autofree char *path = state_path(f, "photos", "twice_chsi-upload.jpg");
+  g_autoptr(GBytes) on_disk = read_bytes(path);
+  g_assert_true(g_bytes_equal(on_disk, first));
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "twice", NULL);
+  assert_file_matches(file_of(got, "chsi-upload"), first);
+  g_assert_cmpuint(count_in(f, "photos"), ==, 1);
+}
+
+static void
+test_invalid_arguments(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  const char *bad_ids[] = {
+      "../x",     "",
+      "a/b",      "a_b",
+      "a.b",      "with space",
+      "\xc3\xa9", "0123456789012345678901234567890123456789012345678901234567890123X"};
+  g_autoptr(GBytes) jpeg = jpeg_like(480, 640, 1000, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_ids); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothRecord) rec = new_record(bad_ids[i], NULL);
+    g_assert_false(booth_store_begin(f->store, rec, &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+    g_assert_false(booth_store_save_candidate(f->store, bad_ids[i], jpeg, NULL, &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&error);
+    g_assert_null(booth_store_get(f->store, bad_ids[i], &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  }
+  /* 64 characters is the longest id. */
+  begin(f->store, "0123456789012345678901234567890123456789012345678901234567890123", NULL, 0);
+
+  g_autoptr(GError) error = NULL;
+  begin(f->store, "ok", NULL, 0);
+  g_autoptr(BoothRecord) rec = new_record("ok", NULL);
+  BoothPhotoOut bad_profile = {"../etc", jpeg, 1, 1, 1};
+  g_assert_false(booth_store_commit(f->store, rec, &bad_profile, 1, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  BoothPhotoOut dup[] = {{"chsi-upload", jpeg, 1, 1, 1}, {"chsi-upload", jpeg, 1, 1, 1}};
+  g_assert_false(booth_store_commit(f->store, rec, dup, 2, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(booth_store_commit(f->store, rec, dup, 0, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(booth_store_end(f->store, "ok", "committed", NULL, 0, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_cmpuint(count_in(f, "photos"), ==, 0);
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
+}
+
+static void
+test_unknown_and_duplicate(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_assert_null(booth_store_get(f->store, "nobody", &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
+  g_clear_error(&error);
+
+  g_autoptr(BoothRecord) rec = new_record("nobody", NULL);
+  g_assert_false(booth_store_update(f->store, rec, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
+  g_clear_error(&error);
+  g_autoptr(GBytes) jpeg = jpeg_like(480, 640, 1000, 0);
+  g_assert_false(booth_store_save_candidate(f->store, "nobody", jpeg, NULL, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
+  g_clear_error(&error);
+  BoothPhotoOut photo = {"chsi-upload", jpeg, 1, 1, 1};
+  g_assert_false(booth_store_commit(f->store, rec, &photo, 1, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
+  g_clear_error(&error);
+  g_assert_true(booth_store_discard_candidate(f->store, "nobody", &error));
+  g_assert_no_error(error);
+
+  begin(f->store, "dup", NULL, 0);
+  g_autoptr(BoothRecord) again = new_record("dup", NULL);
+  g_assert_false(booth_store_begin(f->store, again, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+}
+
+static void
+test_end(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) cand = jpeg_like(600, 800, 4000, 0x44);
+
+  begin(f->store, "left", NULL, 0);
+  g_assert_true(booth_store_save_candidate(f->store, "left", cand, NULL, &error));
+  g_assert_true(booth_store_end(f->store, "left", "abandoned", "owner left the bus", 2, &error));
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) left = booth_store_get(f->store, "left", &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(left->status, ==, "abandoned");
+  g_assert_cmpstr(left->note, ==, "owner left the bus");
+  g_assert_cmpuint(left->attempts, ==, 2);
+  g_assert_cmpint(left->ended_at, >, 0);
+  BoothRecordFile *kept = file_of(left, "candidate");
+  g_autofree char *kept_path = state_path(f, "abandoned", "left.jpg");
+  g_assert_nonnull(kept);
+  g_assert_cmpstr(kept->path, ==, kept_path);
+  assert_file_matches(kept, cand);
+  g_assert_cmpint(kept->width, ==, 600);
+  g_assert_cmpint(kept->height, ==, 800);
+  g_autofree char *gone = state_path(f, "candidates", "left.jpg");
+  g_assert_false(g_file_test(gone, G_FILE_TEST_EXISTS));
+
+  g_assert_false(booth_store_end(f->store, "left", "cancelled", NULL, 2, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+  g_clear_error(&error);
+
+  begin(f->store, "nope", NULL, 0);
+  g_assert_true(booth_store_save_candidate(f->store, "nope", cand, NULL, &error));
+  g_assert_true(booth_store_end(f->store, "nope", "cancelled", NULL, 1, &error));
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) nope = booth_store_get(f->store, "nope", &error);
+  g_assert_cmpstr(nope->status, ==, "cancelled");
+  g_assert_cmpuint(nope->files->len, ==, 0);
+  g_autofree char *discarded = state_path(f, "candidates", "nope.jpg");
+  g_assert_false(g_file_test(discarded, G_FILE_TEST_EXISTS));
+
+  /* Abandoning without a candidate records no file. */
+  begin(f->store, "empty-handed", NULL, 0);
+  g_assert_true(booth_store_end(f->store, "empty-handed", "abandoned", NULL, 0, &error));
+  g_autoptr(BoothRecord) eh = booth_store_get(f->store, "empty-handed", &error);
+  g_assert_cmpuint(eh->files->len, ==, 0);
+
+  /* Retake: the new candidate replaces the old; discard removes it. */
+  begin(f->store, "retake", NULL, 0);
+  g_autoptr(GBytes) second = jpeg_like(480, 640, 5000, 0x55);
+  g_assert_true(booth_store_save_candidate(f->store, "retake", cand, NULL, &error));
+  g_assert_true(booth_store_save_candidate(f->store, "retake", second, NULL, &error));
+  g_autofree char *rpath = state_path(f, "candidates", "retake.jpg");
+  g_autoptr(GBytes) on_disk = read_bytes(rpath);
+  g_assert_true(g_bytes_equal(on_disk, second));
+  g_assert_true(booth_store_discard_candidate(f->store, "retake", &error));
+  g_assert_false(g_file_test(rpath, G_FILE_TEST_EXISTS));
+  g_assert_no_error(error);
+}
+
+static void
+test_list(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) jpeg = jpeg_like(480, 640, 2000, 0);
+  gint64 t0 = 1717200000000000;
+  for (int i = 0; i < 6; i++) {
+    g_autofree char *id = g_strdup_printf("l%d", i);
+    begin(f->store, id, NULL, t0 + i * 30 * G_USEC_PER_SEC);
+    if (i % 2 == 0)
+      commit_one(f->store, id, jpeg);
+  }
+  g_autoptr(GPtrArray) all = booth_store_list(f->store, 0, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(all->len, ==, 6);
+  for (guint i = 0; i < all->len; i++) {
+    g_autofree char *id = g_strdup_printf("l%u", 5 - i);
+    g_assert_cmpstr(((BoothRecord *)all->pdata[i])->session_id, ==, id);
+  }
+  g_autoptr(GPtrArray) three = booth_store_list(f->store, 3, NULL, &error);
+  g_assert_cmpuint(three->len, ==, 3);
+  g_assert_cmpstr(((BoothRecord *)three->pdata[0])->session_id, ==, "l5");
+  g_assert_cmpstr(((BoothRecord *)three->pdata[2])->session_id, ==, "l3");
+  g_autoptr(GPtrArray) committed = booth_store_list(f->store, 2, "committed", &error);
+  g_assert_cmpuint(committed->len, ==, 2);
+  g_assert_cmpstr(((BoothRecord *)committed->pdata[0])->session_id, ==, "l4");
+  g_assert_cmpstr(((BoothRecord *)committed->pdata[1])->session_id, ==, "l2");
+  g_assert_cmpuint(((BoothRecord *)committed->pdata[0])->files->len, ==, 1);
+  g_autoptr(GPtrArray) none = booth_store_list(f->store, 0, "recovered", &error);
+  g_assert_cmpuint(none->len, ==, 0);
+}
+
+static void
+test_reopen_and_wal(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) code = g_bytes_new_static(hostile_code, sizeof hostile_code - 1);
+  g_autoptr(GBytes) jpeg = jpeg_like(480, 640, 2000, 7);
+  begin(f->store, "kept", code, 0);
+  commit_one(f->store, "kept", jpeg);
+  g_assert_cmpstr(booth_store_get_dir(f->store), ==, f->state);
+  fixture_reopen(f);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "kept", &error);
+  g_assert_no_error(error);
+  g_assert_true(g_bytes_equal(got->code, code));
+  assert_file_matches(file_of(got, "chsi-upload"), jpeg);
+
+  g_autofree char *db_path = g_build_filename(f->state, "records.db", NULL);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  g_assert_cmpstr((const char *)sqlite3_column_text(st, 0), ==, "wal");
+  sqlite3_finalize(st);
+  /* The code is a BLOB column holding exactly the bytes. */
+  g_assert_cmpint(
+      sqlite3_prepare_v2(db, "SELECT typeof(code), length(code) FROM sessions", -1, &st, NULL), ==,
+      SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  g_assert_cmpstr((const char *)sqlite3_column_text(st, 0), ==, "blob");
+  g_assert_cmpint(sqlite3_column_int(st, 1), ==, (int)(sizeof hostile_code - 1));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+/* Runs SQL on records.db from a second connection, as an administrator would. */
+static void
+db_exec(Fixture *f, const char *sql)
+{
+  g_autofree char *db_path = g_build_filename(f->state, "records.db", NULL);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open(db_path, &db), ==, SQLITE_OK);
+  char *msg = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK)
+    g_error("%s: %s", sql, msg);
+  sqlite3_close(db);
+}
+
+static void
+test_commit_record_failure(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  begin(f->store, "dbfail", NULL, 0);
+  g_autoptr(GBytes) cand = jpeg_like(480, 640, 3000, 1);
+  g_assert_true(booth_store_save_candidate(f->store, "dbfail", cand, NULL, &error));
+  /* The records refuse the files row after the photos are already in place. */
+  db_exec(f, "CREATE TRIGGER refuse BEFORE INSERT ON files "
+             "BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+
+  g_autoptr(GBytes) a = jpeg_like(480, 640, 9000, 2);
+  g_autoptr(GBytes) b = jpeg_like(480, 640, 8000, 3);
+  BoothPhotoOut photos[] = {{"chsi-upload", a, 480, 640, 90}, {"chsi-final", b, 480, 640, 70}};
+  g_autoptr(BoothRecord) rec = new_record("dbfail", NULL);
+  g_assert_false(booth_store_commit(f->store, rec, photos, 2, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, "records.db"));
+  g_assert_nonnull(strstr(error->message, "candidate is kept"));
+  g_clear_error(&error);
+  g_assert_cmpuint(count_in(f, "photos"), ==, 0);
+  g_autofree char *cpath = state_path(f, "candidates", "dbfail.jpg");
+  g_assert_true(g_file_test(cpath, G_FILE_TEST_EXISTS));
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "dbfail", &error);
+  g_assert_cmpstr(got->status, ==, "active");
+  g_assert_cmpuint(got->files->len, ==, 0);
+  g_assert_null(rec->status);
+
+  db_exec(f, "DROP TRIGGER refuse");
+  g_assert_true(booth_store_commit(f->store, rec, photos, 2, &error));
+  g_assert_no_error(error);
+}
+
+/* ---- reconciliation ---- */
+
+static void
+test_reconcile_tmp(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) junk = jpeg_like(480, 640, 1000, 9);
+  g_autofree char *p1 = state_path(f, "photos", "s_chsi-upload.jpg.0badf00d.tmp");
+  g_autofree char *p2 = state_path(f, "candidates", "s.jpg.12345678.tmp");
+  write_bytes(p1, junk);
+  write_bytes(p2, junk);
+  fixture_reopen(f);
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_cmpuint(report->len, ==, 2);
+  g_assert_true(report_has(report, p1));
+  g_assert_true(report_has(report, p2));
+  g_assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+  g_assert_false(g_file_test(p2, G_FILE_TEST_EXISTS));
+  g_autoptr(GPtrArray) none = booth_store_list(f->store, 0, NULL, NULL);
+  g_assert_cmpuint(none->len, ==, 0);
+}
+
+static void
+test_reconcile_photo_of_active(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  /* The daemon stopped after renaming the photo and before recording it. */
+  g_autoptr(GBytes) code = g_bytes_new_static("CHSI\0code", 9);
+  begin(f->store, "mid", code, 0);
+  g_autoptr(GBytes) cand = jpeg_like(480, 640, 2500, 4);
+  g_assert_true(booth_store_save_candidate(f->store, "mid", cand, NULL, NULL));
+  g_autoptr(GBytes) photo = jpeg_like(480, 640, 40000, 5);
+  g_autofree char *ppath = state_path(f, "photos", "mid_chsi-upload.jpg");
+  write_bytes(ppath, photo);
+  fixture_reopen(f);
+
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_true(report_has(report, "completed its commit"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "mid", &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(got->status, ==, "committed");
+  g_assert_nonnull(strstr(got->note, "recovered at start-up"));
+  g_assert_true(g_bytes_equal(got->code, code));
+  BoothRecordFile *pf = file_of(got, "chsi-upload");
+  assert_file_matches(pf, photo);
+  g_assert_cmpstr(pf->path, ==, ppath);
+  g_assert_cmpint(pf->width, ==, 480);
+  g_assert_cmpint(pf->height, ==, 640);
+  /* Its candidate was not removed by the commit; it is kept, not deleted. */
+  assert_file_matches(file_of(got, "candidate"), cand);
+
+  g_autoptr(GPtrArray) second = reconcile(f->store);
+  g_assert_cmpuint(second->len, ==, 0);
+}
+
+static void
+test_reconcile_photo_without_session(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) photo = jpeg_like(480, 640, 30000, 6);
+  g_autofree char *ppath = state_path(f, "photos", "lost-1_chsi-final.jpg");
+  write_bytes(ppath, photo);
+  g_autofree char *odd = state_path(f, "photos", "holiday.jpg");
+  write_bytes(odd, photo);
+  fixture_reopen(f);
+
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_true(report_has(report, "session lost-1: recovered"));
+  g_assert_true(report_has(report, odd));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, "lost-1", &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(got->status, ==, "recovered");
+  g_assert_null(got->code);
+  g_assert_nonnull(strstr(got->note, "capture code is not known"));
+  g_assert_cmpstr(got->profile, ==, "chsi-final");
+  assert_file_matches(file_of(got, "chsi-final"), photo);
+  g_assert_true(g_file_test(odd, G_FILE_TEST_EXISTS)); /* unknown files are never touched */
+
+  g_autoptr(GPtrArray) second = reconcile(f->store);
+  g_assert_cmpuint(second->len, ==, 1);
+  g_assert_true(report_has(second, odd));
+}
+
+static void
+test_reconcile_missing_file(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) photo = jpeg_like(480, 640, 30000, 6);
+  begin(f->store, "gone", NULL, 0);
+  commit_one(f->store, "gone", photo);
+  g_autofree char *ppath = state_path(f, "photos", "gone_chsi-upload.jpg");
+  g_assert_cmpint(unlink(ppath), ==, 0);
+  fixture_reopen(f);
+
+  g_autofree char *expected = g_strdup_printf("file missing: %s", ppath);
+  for (int round = 0; round < 2; round++) {
+    g_autoptr(GPtrArray) report = reconcile(f->store);
+    g_assert_cmpuint(report->len, ==, 1);
+    g_assert_true(report_has(report, expected));
+    g_autoptr(BoothRecord) got = booth_store_get(f->store, "gone", NULL);
+    g_assert_cmpstr(got->status, ==, "committed");
+    g_assert_cmpstr(got->note, ==, expected); /* noted once, reported every time */
+    g_assert_cmpuint(got->files->len, ==, 1); /* the row stays */
+  }
+}
+
+static void
+test_reconcile_interrupted(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) cand = jpeg_like(480, 640, 3500, 8);
+  begin(f->store, "halt", NULL, 0);
+  g_assert_true(booth_store_save_candidate(f->store, "halt", cand, NULL, NULL));
+  begin(f->store, "bare", NULL, 0);
+  /* The daemon stopped between moving an abandoned candidate and recording it. */
+  begin(f->store, "moved", NULL, 0);
+  g_autofree char *moved = state_path(f, "abandoned", "moved.jpg");
+  write_bytes(moved, cand);
+  fixture_reopen(f);
+
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_true(report_has(report, "session halt was active"));
+  g_assert_true(report_has(report, "session bare was active"));
+  g_autoptr(BoothRecord) halt = booth_store_get(f->store, "halt", NULL);
+  g_assert_cmpstr(halt->status, ==, "interrupted");
+  g_assert_cmpint(halt->ended_at, >, 0);
+  g_assert_nonnull(strstr(halt->note, "interrupted"));
+  BoothRecordFile *kept = file_of(halt, "candidate");
+  g_autofree char *kept_path = state_path(f, "abandoned", "halt.jpg");
+  g_assert_cmpstr(kept->path, ==, kept_path);
+  assert_file_matches(kept, cand);
+  g_autoptr(BoothRecord) bare = booth_store_get(f->store, "bare", NULL);
+  g_assert_cmpstr(bare->status, ==, "interrupted");
+  g_assert_cmpuint(bare->files->len, ==, 0);
+  g_autoptr(BoothRecord) mv = booth_store_get(f->store, "moved", NULL);
+  g_assert_cmpstr(mv->status, ==, "interrupted");
+  assert_file_matches(file_of(mv, "candidate"), cand);
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
+
+  g_autoptr(GPtrArray) second = reconcile(f->store);
+  g_assert_cmpuint(second->len, ==, 0);
+}
+
+static void
+test_reconcile_candidates(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GBytes) cand = jpeg_like(480, 640, 3500, 10);
+  /* A candidate with no session at all. */
+  g_autofree char *orphan = state_path(f, "candidates", "stray.jpg");
+  write_bytes(orphan, cand);
+  /* A cancelled session whose candidate was not yet deleted. */
+  begin(f->store, "nah", NULL, 0);
+  g_assert_true(booth_store_end(f->store, "nah", "cancelled", NULL, 1, NULL));
+  g_autofree char *cancelled = state_path(f, "candidates", "nah.jpg");
+  write_bytes(cancelled, cand);
+  /* A committed session whose candidate was not yet deleted. */
+  g_autoptr(GBytes) photo = jpeg_like(480, 640, 20000, 11);
+  begin(f->store, "done", NULL, 0);
+  commit_one(f->store, "done", photo);
+  g_autofree char *leftover = state_path(f, "candidates", "done.jpg");
+  write_bytes(leftover, cand);
+  fixture_reopen(f);
+
+  g_autoptr(GPtrArray) report = reconcile(f->store);
+  g_assert_cmpuint(report->len, ==, 3);
+  g_autoptr(BoothRecord) stray = booth_store_get(f->store, "stray", NULL);
+  g_assert_nonnull(stray);
+  g_assert_cmpstr(stray->status, ==, "recovered");
+  g_assert_null(stray->code);
+  g_autofree char *stray_kept = state_path(f, "abandoned", "stray.jpg");
+  g_assert_cmpstr(file_of(stray, "candidate")->path, ==, stray_kept);
+  assert_file_matches(file_of(stray, "candidate"), cand);
+  g_assert_false(g_file_test(cancelled, G_FILE_TEST_EXISTS));
+  g_autoptr(BoothRecord) done = booth_store_get(f->store, "done", NULL);
+  g_assert_cmpstr(done->status, ==, "committed");
+  assert_file_matches(file_of(done, "chsi-upload"), photo);
+  assert_file_matches(file_of(done, "candidate"), cand);
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
+
+  g_autoptr(GPtrArray) second = reconcile(f->store);
+  g_assert_cmpuint(second->len, ==, 0);
+}
+
+static void
+test_jpeg_size(void)
+{
+  g_autoptr(GBytes) jpeg = jpeg_like(1234, 4321, 200, 0xff);
+  gsize len;
+  const guint8 *d = g_bytes_get_data(jpeg, &len);
+  int w = 0, h = 0;
+  g_assert_true(booth_jpeg_read_size(d, len, &w, &h));
+  g_assert_cmpint(w, ==, 1234);
+  g_assert_cmpint(h, ==, 4321);
+  /* Every truncation before the end of the frame header (SOI, APP0, DHT: 27 bytes, SOF0: 19)
+   * is refused without reading past the end (checked under ASan). */
+  for (gsize n = 0; n < 27 + 19; n++) {
+    guint8 *copy = g_memdup2(d, n);
+    g_assert_false(booth_jpeg_read_size(copy, n, &w, &h));
+    g_free(copy);
+  }
+  static const guint8 not_jpeg[] = {0x89, 'P', 'N', 'G'};
+  g_assert_false(booth_jpeg_read_size(not_jpeg, sizeof not_jpeg, &w, &h));
+}
+
+/* ---- opening ---- */
+
+static void
+test_open_under_file(void)
+{
+  g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename(tmp, "plain-file", NULL);
+  g_assert_true(g_file_set_contents(file, "x", 1, NULL));
+  g_autofree char *state = g_build_filename(file, "state", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothStore) store = booth_store_open(state, &error);
+  g_assert_null(store);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, state));
+  g_assert_nonnull(strstr(error->message, g_strerror(ENOTDIR)));
+  g_assert_nonnull(strstr(error->message, "--state-dir"));
+  rm_rf(tmp);
+}
+
+static void
+assert_not_writable(const char *state, int errsv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothStore) store = booth_store_open(state, &error);
+  g_assert_null(store);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_autofree char *expected =
+      g_strdup_printf("state folder %s is not writable: %s", state, g_strerror(errsv));
+  if (!strstr(error->message, expected))
+    g_error("expected \"%s\" in \"%s\"", expected, error->message);
+}
+
+/* Permission bits do not stop root, so as root the check runs as nobody in a child. */
+static void
+test_open_unwritable(void)
+{
+  if (g_test_subprocess()) {
+    if (geteuid() == 0) {
+      g_assert_cmpint(setgroups(0, NULL), ==, 0);
+      g_assert_cmpint(setgid(65534), ==, 0);
+      g_assert_cmpint(setuid(65534), ==, 0);
+    }
+    assert_not_writable(g_getenv("BOOTH_TEST_STATE"), EACCES);
+    return;
+  }
+  g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename(tmp, "state", NULL);
+  g_assert_cmpint(chmod(tmp, 0755), ==, 0);
+  g_assert_cmpint(mkdir(state, 0555), ==, 0);
+  g_assert_cmpint(chmod(state, 0555), ==, 0);
+  g_setenv("BOOTH_TEST_STATE", state, TRUE);
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed();
+  rm_rf(tmp);
+}
+
+static void
+write_proc(const char *path, const char *text)
+{
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (write(fd, text, strlen(text)) < 0)
+    g_printerr("%s: %s\n", path, g_strerror(errno));
+  close(fd);
+}
+
+/* A private mount namespace, as root or through a user namespace; FALSE if forbidden. */
+static gboolean
+enter_mount_namespace(void)
+{
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (unshare(CLONE_NEWNS | (uid == 0 ? 0 : CLONE_NEWUSER)) < 0)
+    return FALSE;
+  if (uid != 0) {
+    char map[64];
+    write_proc("/proc/self/setgroups", "deny");
+    g_snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
+    write_proc("/proc/self/uid_map", map);
+    g_snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
+    write_proc("/proc/self/gid_map", map);
+  }
+  /* Our mounts must not propagate back to the host. */
+  return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+}
+
+static gboolean
+mount_tmpfs(const char *where, const char *options, unsigned long flags)
+{
+  return mount("tmpfs", where, "tmpfs", flags, options) == 0;
+}
+
+static gboolean
+can_mount_tmpfs(void)
+{
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-probe-XXXXXX", NULL);
+    gboolean ok = tmp && enter_mount_namespace() && mount_tmpfs(tmp, "size=64k", 0);
+    if (ok)
+      umount2(tmp, MNT_DETACH);
+    if (tmp)
+      rmdir(tmp);
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void
+test_open_read_only(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(tmp, "state", NULL);
+    g_assert_cmpint(mkdir(state, 0750), ==, 0);
+    g_assert_true(enter_mount_namespace());
+    g_assert_true(mount_tmpfs(state, "size=1m", MS_RDONLY));
+    assert_not_writable(state, EROFS);
+    umount2(state, MNT_DETACH);
+    rm_rf(tmp);
+    return;
+  }
+  if (!can_mount_tmpfs()) {
+    g_test_skip("cannot mount tmpfs here (needs root or unprivileged user namespaces); "
+                "a read-only file system is not simulated");
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed();
+}
+
+static void
+test_open_damaged(void)
+{
+  g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+  g_autofree char *state = g_build_filename(tmp, "state", NULL);
+  g_autofree char *db_path = g_build_filename(state, "records.db", NULL);
+  g_assert_cmpint(mkdir(state, 0750), ==, 0);
+  g_autoptr(GBytes) junk = jpeg_like(10, 10, 8192, 0x5a);
+  write_bytes(db_path, junk);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothStore) store = booth_store_open(state, &error);
+  g_assert_null(store);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, db_path));
+  g_assert_nonnull(strstr(error->message, "left untouched"));
+  g_autoptr(GBytes) after = read_bytes(db_path);
+  g_assert_true(g_bytes_equal(after, junk));
+
+  /* A database from a newer boothd is refused the same way. */
+  g_clear_error(&error);
+  g_assert_cmpint(unlink(db_path), ==, 0);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open(db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close(db);
+  store = booth_store_open(state, &error);
+  g_assert_null(store);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, "schema version 99"));
+  rm_rf(tmp);
+}
+
+/* ENOSPC from a real 64 KiB tmpfs mounted over photos/ and candidates/. */
+static void
+test_full_disk(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+    g_autofree char *state = g_build_filename(tmp, "state", NULL);
+    g_autofree char *photos = g_build_filename(state, "photos", NULL);
+    g_autofree char *cands = g_build_filename(state, "candidates", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(photos, 0750), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(cands, 0750), ==, 0);
+    g_assert_true(enter_mount_namespace());
+    g_assert_true(mount_tmpfs(photos, "size=64k", 0));
+    g_assert_true(mount_tmpfs(cands, "size=64k", 0));
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothStore) store = booth_store_open(state, &error);
+    g_assert_no_error(error);
+    begin(store, "full", NULL, 0);
+
+    g_autoptr(GBytes) big = jpeg_like(480, 640, 100 * 1024, 1);
+    g_assert_false(booth_store_save_candidate(store, "full", big, NULL, &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+    g_assert_nonnull(strstr(error->message, g_strerror(ENOSPC)));
+    g_assert_nonnull(strstr(error->message, "free disk space"));
+    g_clear_error(&error);
+    g_assert_cmpuint(count_files(cands), ==, 0);
+
+    g_autoptr(GBytes) cand = jpeg_like(480, 640, 8 * 1024, 2);
+    g_assert_true(booth_store_save_candidate(store, "full", cand, NULL, &error));
+    g_assert_no_error(error);
+
+    /* The first photo fits, the second does not: neither may be left behind. */
+    g_autoptr(GBytes) small = jpeg_like(480, 640, 20 * 1024, 3);
+    BoothPhotoOut photos_out[] = {{"chsi-final", small, 480, 640, 80},
+                                  {"chsi-upload", big, 480, 640, 95}};
+    g_autoptr(BoothRecord) rec = new_record("full", NULL);
+    g_assert_false(booth_store_commit(store, rec, photos_out, 2, &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+    g_autofree char *target = g_build_filename(photos, "full_chsi-upload.jpg", NULL);
+    g_autofree char *expected =
+        g_strdup_printf("cannot write %s: %s — free disk space", target, g_strerror(ENOSPC));
+    if (!strstr(error->message, expected))
+      g_error("expected \"%s\" in \"%s\"", expected, error->message);
+    g_assert_nonnull(strstr(error->message, "the candidate is kept"));
+    g_clear_error(&error);
+    g_assert_cmpuint(count_files(photos), ==, 0);
+    g_autoptr(BoothRecord) still = booth_store_get(store, "full", &error);
+    g_assert_cmpstr(still->status, ==, "active");
+    g_assert_cmpuint(still->files->len, ==, 0);
+    g_autofree char *cpath = g_build_filename(cands, "full.jpg", NULL);
+    g_assert_true(g_file_test(cpath, G_FILE_TEST_EXISTS));
+
+    /* Once the photos fit, the same session commits. */
+    g_assert_true(booth_store_commit(store, rec, photos_out, 1, &error));
+    g_assert_no_error(error);
+
+    g_clear_pointer(&store, booth_store_free);
+    umount2(photos, MNT_DETACH);
+    umount2(cands, MNT_DETACH);
+    rm_rf(tmp);
+    return;
+  }
+  if (!can_mount_tmpfs()) {
+    g_test_skip("cannot mount a small tmpfs here (needs root or unprivileged user namespaces); "
+                "a full disk is not simulated");
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed();
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD("/store/round-trip", test_round_trip);
+  ADD("/store/code-arrives-later", test_code_arrives_later);
+  ADD("/store/commit-twice", test_commit_twice);
+  ADD("/store/invalid-arguments", test_invalid_arguments);
+  ADD("/store/unknown-and-duplicate", test_unknown_and_duplicate);
+  ADD("/store/end", test_end);
+  ADD("/store/list", test_list);
+  ADD("/store/reopen-and-wal", test_reopen_and_wal);
+  ADD("/store/commit-record-failure", test_commit_record_failure);
+  ADD("/store/reconcile/tmp-files", test_reconcile_tmp);
+  ADD("/store/reconcile/photo-of-active-session", test_reconcile_photo_of_active);
+  ADD("/store/reconcile/photo-without-session", test_reconcile_photo_without_session);
+  ADD("/store/reconcile/missing-file", test_reconcile_missing_file);
+  ADD("/store/reconcile/interrupted", test_reconcile_interrupted);
+  ADD("/store/reconcile/candidates", test_reconcile_candidates);
+#undef ADD
+  g_test_add_func("/store/jpeg-size", test_jpeg_size);
+  g_test_add_func("/store/open/under-a-file", test_open_under_file);
+  g_test_add_func("/store/open/unwritable", test_open_unwritable);
+  g_test_add_func("/store/open/read-only", test_open_read_only);
+  g_test_add_func("/store/open/damaged", test_open_damaged);
+  g_test_add_func("/store/full-disk", test_full_disk);
+  return g_test_run();
+}
