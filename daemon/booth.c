@@ -42,7 +42,12 @@ job_thread(gpointer p, gpointer user_data)
   (void)user_data;
   Job *j = p;
   j->work(j->booth, j->data);
-  g_main_context_invoke(NULL, job_done, j);
+  /* An idle source, not g_main_context_invoke(): that would run job_done right here
+   * whenever no thread owns the main context (before the loop runs, at shutdown). */
+  GSource *src = g_idle_source_new();
+  g_source_set_callback(src, job_done, j, NULL);
+  g_source_attach(src, NULL);
+  g_source_unref(src);
 }
 
 void
@@ -103,14 +108,9 @@ booth_dup_session(Booth *b)
   BoothSession *s = b->session;
   if (s) {
     g_variant_dict_insert(&d, "id", "s", s->id);
-    if (s->code) {
-      if (booth_code_is_text(s->code)) {
-        g_autofree char *t =
-            g_strndup(g_bytes_get_data(s->code, NULL), g_bytes_get_size(s->code));
-        g_variant_dict_insert(&d, "code", "s", t);
-      }
-      g_variant_dict_insert_value(&d, "code_bytes", booth_code_variant(s->code));
-    }
+    /* Properties are readable by anyone on the bus; the code identifies a student, so it
+     * travels only in CodeScanned and the records, which the bus policy restricts. */
+    g_variant_dict_insert(&d, "has_code", "b", s->code != NULL);
     g_variant_dict_insert(&d, "operator", "s", s->operator_name ? s->operator_name : "");
     g_variant_dict_insert(&d, "profile", "s", s->profile->name);
     g_variant_dict_insert(&d, "owner", "s", s->owner ? s->owner : "");
@@ -294,8 +294,8 @@ booth_new(BoothConfig *config, GError **error)
   b->mailbox = booth_mailbox_new();
   b->hints = g_new0(char *, 1);
   b->published_state = BOOTH_STATE_IDLE;
-  b->recent_codes = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                          (GDestroyNotify)g_bytes_unref, g_free);
+  b->recent_codes =
+      g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
 
   b->store = booth_store_open(config->state_dir, error);
   if (!b->store) {
@@ -307,25 +307,22 @@ booth_new(BoothConfig *config, GError **error)
     booth_free(b);
     return NULL;
   }
+  /* The store logs each repair itself. */
   if (report->len == 0)
     booth_info("store", "records and files agree (%s)", config->state_dir);
-  for (guint i = 0; i < report->len; i++)
-    booth_notice("store", "repaired at start-up: %s", (char *)g_ptr_array_index(report, i));
+  else
+    booth_notice("store", "%u repairs at start-up in %s", report->len, config->state_dir);
 
   b->jobs = g_thread_pool_new((GFunc)job_thread, NULL, 1, TRUE, NULL);
 
   g_autoptr(GError) cam_error = NULL;
   b->camera = booth_camera_open(config->camera, config->fps, b->mailbox, &cam_error);
-  if (b->camera && !booth_camera_start(b->camera, &cam_error))
-    g_clear_pointer(&b->camera, booth_camera_free);
   if (!b->camera) {
     /* A booth without a camera still answers: the operator sees why on the bus. */
     b->camera_error = g_strdup(cam_error->message);
     booth_warn("camera", "%s", cam_error->message);
     b->published_state = BOOTH_STATE_ERROR;
   }
-  b->analysis = booth_analysis_worker_start(b->mailbox, config->qr_max_side, NULL,
-                                            booth_on_analysis, b);
   b->last_frame_mono = g_get_monotonic_time();
   b->stats_timer = g_timeout_add_seconds(1, stats_tick, b);
 
@@ -333,6 +330,22 @@ booth_new(BoothConfig *config, GError **error)
   if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
     b->watchdog_timer = g_timeout_add((guint)(wd_usec / 2000), watchdog_tick, b);
   return b;
+}
+
+void
+booth_start_frames(Booth *b)
+{
+  g_assert(b && !b->analysis);
+  g_autoptr(GError) error = NULL;
+  if (b->camera && !booth_camera_start(b->camera, &error)) {
+    b->camera_error = g_strdup(error->message);
+    booth_warn("camera", "%s", error->message);
+    g_clear_pointer(&b->camera, booth_camera_free);
+  }
+  b->analysis =
+      booth_analysis_worker_start(b->mailbox, b->config->qr_max_side, NULL, booth_on_analysis, b);
+  b->last_frame_mono = g_get_monotonic_time();
+  booth_publish(b);
 }
 
 void

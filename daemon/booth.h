@@ -31,7 +31,7 @@ typedef struct {
   char *path;       /* durable copy in candidates/ */
   GVariant *report; /* a{sv}, as Capture returned it */
   char *checks_json;
-  char **failed;    /* names of failed checks */
+  char **failed; /* names of failed checks */
   int width, height, quality;
 } BoothCandidate;
 
@@ -42,16 +42,16 @@ typedef struct {
   GBytes *code;
   char *operator_name;
   const BoothProfile *profile;
-  char *owner;            /* unique bus name; NULL: detached, or the owner was lost */
-  gboolean owner_lost;    /* the owner left: only adoption continues it */
+  char *owner;         /* unique bus name; NULL: detached, or the owner was lost */
+  gboolean owner_lost; /* the owner left: only adoption continues it */
   sd_bus_track *track;
-  gint64 started_at;      /* wall clock, microseconds */
-  gint64 abandon_at;      /* wall clock, 0 unless waiting for adoption */
+  gint64 started_at; /* wall clock, microseconds */
+  gint64 abandon_at; /* wall clock, 0 unless waiting for adoption */
   guint abandon_timer;
   guint attempts;
   BoothCandidate *candidate;
   BoothOp op;
-  gboolean recorded;      /* the active row exists in the store */
+  gboolean recorded; /* the active row exists in the store */
 } BoothSession;
 
 void booth_session_free(BoothSession *s);
@@ -68,8 +68,8 @@ typedef struct Booth {
   BoothCamera *camera;
   char *camera_error; /* why there is no camera, NULL when it runs */
   BoothAnalysisWorker *analysis;
-  BoothStore *store;  /* used only on the job thread after start-up */
-  GThreadPool *jobs;  /* one thread: capture processing and storage, in order */
+  BoothStore *store; /* used only on the job thread after start-up */
+  GThreadPool *jobs; /* one thread: capture processing and storage, in order */
 
   sd_bus *bus;
   GSource *bus_source;
@@ -94,6 +94,8 @@ typedef struct Booth {
 Booth *booth_new(BoothConfig *config, GError **error);
 void booth_free(Booth *b);
 gboolean booth_start_bus(Booth *b, const char *bus_spec, GError **error);
+/* Starts the camera and the analysis worker: after the bus, so no scan goes unseen. */
+void booth_start_frames(Booth *b);
 
 BoothState booth_get_state(Booth *b);
 GVariant *booth_dup_session(Booth *b);

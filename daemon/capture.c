@@ -18,8 +18,7 @@ typedef struct {
 } Check;
 
 static void
-check_add(GArray *checks, const char *name, double value, double min, double max,
-          const char *unit)
+check_add(GArray *checks, const char *name, double value, double min, double max, const char *unit)
 {
   Check c = {name, TRUE, value, min, max, unit, NULL};
   if (!isnan(min) && value < min)
@@ -93,8 +92,7 @@ booth_capture_process(const BoothFrame *frame, const BoothProfile *p, const char
   check_add(checks, "aspect", round((double)back->width / back->height * 1e4) / 1e4,
             (double)p->aspect_w / p->aspect_h - 5e-4, (double)p->aspect_w / p->aspect_h + 5e-4,
             "w/h");
-  check_add(checks, "file_size", round((double)len / 1024.0 * 10) / 10, p->min_kb, p->max_kb,
-            "KB");
+  check_add(checks, "file_size", round((double)len / 1024.0 * 10) / 10, p->min_kb, p->max_kb, "KB");
   check_add(checks, "jpeg_quality", jr.quality, p->min_quality, 100, "");
 
   BoothCandidate *c = g_new0(BoothCandidate, 1);

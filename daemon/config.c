@@ -20,7 +20,10 @@ typedef struct {
   size_t offset2; /* second int of a ratio */
 } KeySpec;
 
-#define CFG(g, k, t, lo, hi, field) {g, k, t, lo, hi, offsetof(BoothConfig, field), 0}
+#define CFG(g, k, t, lo, hi, field)                                                                \
+  {                                                                                                \
+    g, k, t, lo, hi, offsetof(BoothConfig, field), 0                                               \
+  }
 static const KeySpec config_keys[] = {
     CFG("Booth", "camera", KEY_STRING, 0, 4096, camera),
     CFG("Booth", "state_dir", KEY_STRING, 1, 4096, state_dir),
@@ -36,7 +39,10 @@ static const KeySpec config_keys[] = {
     CFG("Analysis", "code_forget", KEY_INT, 0, 3600, code_forget),
 };
 
-#define PRO(g, k, t, lo, hi, field) {g, k, t, lo, hi, offsetof(BoothProfile, field), 0}
+#define PRO(g, k, t, lo, hi, field)                                                                \
+  {                                                                                                \
+    g, k, t, lo, hi, offsetof(BoothProfile, field), 0                                              \
+  }
 static const KeySpec profile_keys[] = {
     PRO("Profile", "description", KEY_STRING, 0, 256, description),
     PRO("Profile", "width", KEY_INT, 16, 8192, width),
@@ -141,8 +147,8 @@ apply_key(const KeySpec *spec, GKeyFile *kf, void *target, const char *path, con
     if (!parse_int(v, &n))
       return fail_at(error, path, text, spec->group, spec->key, "'%s' is not an integer", v);
     if (n < spec->min || n > spec->max)
-      return fail_at(error, path, text, spec->group, spec->key, "%s is out of range %.0f..%.0f",
-                     v, spec->min, spec->max);
+      return fail_at(error, path, text, spec->group, spec->key, "%s is out of range %.0f..%.0f", v,
+                     spec->min, spec->max);
     *(int *)field = (int)n;
     return TRUE;
   }
@@ -201,8 +207,8 @@ apply_key(const KeySpec *spec, GKeyFile *kf, void *target, const char *path, con
     g_auto(GStrv) parts = g_strsplit(v, ":", -1);
     gint64 a, b;
     if (g_strv_length(parts) != 2 || !parse_int(g_strstrip(parts[0]), &a) ||
-        !parse_int(g_strstrip(parts[1]), &b) || a < spec->min || a > spec->max ||
-        b < spec->min || b > spec->max)
+        !parse_int(g_strstrip(parts[1]), &b) || a < spec->min || a > spec->max || b < spec->min ||
+        b > spec->max)
       return fail_at(error, path, text, spec->group, spec->key,
                      "'%s' is not an aspect ratio (write W:H, e.g. 3:4)", v);
     *(int *)field = (int)a;

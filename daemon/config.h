@@ -6,17 +6,17 @@
 #include <glib.h>
 
 typedef struct {
-  char *name;        /* file stem: chsi-upload */
+  char *name; /* file stem: chsi-upload */
   char *description;
   char *path;
-  int width;         /* output size in pixels */
+  int width; /* output size in pixels */
   int height;
-  int aspect_w;      /* crop aspect, e.g. 3:4 */
+  int aspect_w; /* crop aspect, e.g. 3:4 */
   int aspect_h;
-  int min_kb;        /* JPEG size window, 1 KB = 1024 bytes */
+  int min_kb; /* JPEG size window, 1 KB = 1024 bytes */
   int max_kb;
-  int min_quality;   /* lowest JPEG quality allowed */
-  int dpi;           /* JFIF density written into the file */
+  int min_quality; /* lowest JPEG quality allowed */
+  int dpi;         /* JFIF density written into the file */
   guint8 background[3];
 } BoothProfile;
 
@@ -25,8 +25,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothProfile, booth_profile_free)
 BoothProfile *booth_profile_load(const char *path, GError **error);
 
 typedef struct {
-  char *path;          /* the file read, NULL for built-in defaults */
-  char *camera;        /* "file:PATH" */
+  char *path;   /* the file read, NULL for built-in defaults */
+  char *camera; /* "file:PATH" */
   char *state_dir;
   char *profile_dir;
   char **profiles;     /* names; the first is the session's default */

@@ -108,8 +108,8 @@ booth_main(int argc, char **argv)
     g_free(config->camera), config->camera = g_steal_pointer(&camera);
   if (state_dir)
     g_free(config->state_dir), config->state_dir = g_steal_pointer(&state_dir);
-  else if (g_getenv("STATE_DIRECTORY") && !(config_path && g_strcmp0(config->state_dir,
-                                                                      "/var/lib/boothd") != 0))
+  else if (g_getenv("STATE_DIRECTORY") &&
+           !(config_path && g_strcmp0(config->state_dir, "/var/lib/boothd") != 0))
     g_free(config->state_dir), config->state_dir = g_strdup(g_getenv("STATE_DIRECTORY"));
   if (!booth_config_load_profiles(config, &error)) {
     fprintf(stderr, "boothd: %s\n", error->message);
@@ -131,7 +131,7 @@ booth_main(int argc, char **argv)
     booth_free(b);
     return 1;
   }
-  booth_publish(b);
+  booth_start_frames(b);
   sd_notify(0, "READY=1");
   g_unix_signal_add(SIGTERM, on_signal, loop);
   g_unix_signal_add(SIGINT, on_signal, loop);

@@ -72,8 +72,8 @@ session_new_id(void)
   return g_strdup_printf("%s-%08x", ts, g_random_int());
 }
 
-static void
-reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
 
 static void
 reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
@@ -86,8 +86,7 @@ reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
   booth_bus_reply_error(call, e);
 }
 
-static void session_end_with(Booth *b, const char *status, const char *note,
-                             sd_bus_message *call);
+static void session_end_with(Booth *b, const char *status, const char *note, sd_bus_message *call);
 
 /* Authorized, and the owner; a detached session (started by a scanned code, or with
  * detach=true by a one-shot client such as boothctl) may be driven by any authorized caller. */
@@ -121,9 +120,8 @@ session_for_caller(Booth *b, sd_bus_message *call)
     return NULL;
   }
   if (s->op != OP_NONE) {
-    reply_error(call, BOOTH_ERROR_BAD_STATE,
-                "session %s is busy (%s); wait for that to finish", s->id,
-                booth_state_name(booth_get_state(b)));
+    reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is busy (%s); wait for that to finish",
+                s->id, booth_state_name(booth_get_state(b)));
     return NULL;
   }
   return s;
@@ -162,8 +160,8 @@ booth_record_to_variant(const BoothRecord *r)
   g_variant_dict_insert(&d, "started_at", "x", r->started_at);
   g_variant_dict_insert(&d, "ended_at", "x", r->ended_at);
   g_variant_dict_insert(&d, "attempts", "u", r->attempts);
-  g_auto(GStrv) ov = r->overrides && *r->overrides ? g_strsplit(r->overrides, ",", -1)
-                                                   : g_new0(char *, 1);
+  g_auto(GStrv) ov =
+      r->overrides && *r->overrides ? g_strsplit(r->overrides, ",", -1) : g_new0(char *, 1);
   g_variant_dict_insert_value(&d, "overrides", g_variant_new_strv((const char *const *)ov, -1));
   g_variant_dict_insert(&d, "note", "s", r->note ? r->note : "");
   g_variant_dict_insert(&d, "checks", "s", r->checks_json ? r->checks_json : "");
@@ -493,9 +491,8 @@ capture_work(Booth *b, gpointer data)
     return;
   }
   j->candidate = booth_capture_process(frame, j->profile, j->id, j->attempt, &j->error);
-  if (j->candidate &&
-      !booth_store_save_candidate(b->store, j->id, j->candidate->jpeg, &j->candidate->path,
-                                  &j->error))
+  if (j->candidate && !booth_store_save_candidate(b->store, j->id, j->candidate->jpeg,
+                                                  &j->candidate->path, &j->error))
     g_clear_pointer(&j->candidate, booth_candidate_free);
 }
 
@@ -654,7 +651,8 @@ commit_done(Booth *b, gpointer data)
   } else {
     b->counters.commits++;
     g_autoptr(GVariant) rec = g_variant_ref_sink(booth_record_to_variant(j->record));
-    const BoothRecordFile *f = j->record->files->len ? g_ptr_array_index(j->record->files, 0) : NULL;
+    const BoothRecordFile *f =
+        j->record->files->len ? g_ptr_array_index(j->record->files, 0) : NULL;
     booth_notice("store", "session %s committed: %s", s->id, f ? f->path : "(no file)");
     booth_bus_reply(j->call, g_variant_new("(@a{sv})", rec));
     booth_service_emit(b, "Committed", g_variant_new("(s@a{sv})", s->id, rec));
@@ -805,8 +803,7 @@ on_code(Booth *b, const BoothQrCode *c)
   const char *started = "";
   gboolean in_session = s != NULL;
   if (!s && b->config->auto_start) {
-    session_begin(b, c->data, NULL, g_ptr_array_index(b->config->loaded_profiles, 0), NULL,
-                  TRUE);
+    session_begin(b, c->data, NULL, g_ptr_array_index(b->config->loaded_profiles, 0), NULL, TRUE);
     started = b->session->id;
     booth_info("qr", "code %s scanned: session %s starts", shown, started);
   } else if (s && !s->code && s->op != OP_ENDING) {
@@ -832,9 +829,9 @@ on_code(Booth *b, const BoothQrCode *c)
   if (*started)
     g_variant_dict_insert(&d, "session_id", "s", started);
   /* The payload string is the code itself when it is text; binary codes travel in code_bytes. */
-  g_autofree char *text = booth_code_is_text(c->data)
-                              ? g_strndup(g_bytes_get_data(c->data, NULL), g_bytes_get_size(c->data))
-                              : g_strdup("");
+  g_autofree char *text = booth_code_is_text(c->data) ? g_strndup(g_bytes_get_data(c->data, NULL),
+                                                                  g_bytes_get_size(c->data))
+                                                      : g_strdup("");
   booth_service_emit(b, "CodeScanned", g_variant_new("(s@a{sv})", text, g_variant_dict_end(&d)));
 }
 

@@ -183,8 +183,13 @@ worker_thread(gpointer data)
     booth_analysis_free(w->pending);
     w->pending = r;
     g_mutex_unlock(&w->lock);
-    if (schedule)
-      g_main_context_invoke(w->context, worker_deliver, w);
+    if (schedule) {
+      /* Always dispatched by the thread running the context, never inline here. */
+      GSource *src = g_idle_source_new();
+      g_source_set_callback(src, worker_deliver, w, NULL);
+      g_source_attach(src, w->context);
+      g_source_unref(src);
+    }
   }
   return NULL;
 }

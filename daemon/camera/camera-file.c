@@ -254,7 +254,7 @@ booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox, GErr
     cam->width = MAX(cam->width, img->width);
     cam->height = MAX(cam->height, img->height);
   }
-  booth_info("camera", "file camera %s: %u images, up to %dx%d, %.1f fps", path,
-             fc->entries->len, cam->width, cam->height, fps);
+  booth_info("camera", "file camera %s: %u images, up to %dx%d, %.1f fps", path, fc->entries->len,
+             cam->width, cam->height, fps);
   return g_steal_pointer(&cam);
 }

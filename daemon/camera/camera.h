@@ -27,8 +27,7 @@ struct BoothCamera {
 };
 
 /* spec: "file:PATH" (a folder of JPEG/PNG images, a playlist, or one image). */
-BoothCamera *booth_camera_open(const char *spec, double fps, BoothMailbox *mailbox,
-                               GError **error);
+BoothCamera *booth_camera_open(const char *spec, double fps, BoothMailbox *mailbox, GError **error);
 gboolean booth_camera_start(BoothCamera *cam, GError **error);
 void booth_camera_stop(BoothCamera *cam);
 void booth_camera_free(BoothCamera *cam);

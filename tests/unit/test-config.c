@@ -67,7 +67,8 @@ test_bad_configs(void)
       {"[Booth]\n\n[Cammera]\nfps=3\n", ":3: [Cammera]: unknown group"},
       {"[Camera]\nfps=fast\n", ":2: [Camera] fps: 'fast' is not a number"},
       {"[Camera]\nfps=0\n", ":2: [Camera] fps: 0 is out of range"},
-      {"[Booth]\n# comment\nauto_start=maybe\n", ":3: [Booth] auto_start: 'maybe' is not a boolean"},
+      {"[Booth]\n# comment\nauto_start=maybe\n",
+       ":3: [Booth] auto_start: 'maybe' is not a boolean"},
       {"[Booth]\nabandon_timeout=-5\n", ":2: [Booth] abandon_timeout: -5 is out of range"},
       {"[Booth]\nabandon_timeout=12abc\n", "'12abc' is not an integer"},
       {"[Booth]\nprofiles=chsi-upload;../../etc/passwd\n", "is not a valid name"},
@@ -100,7 +101,8 @@ test_bad_profiles(void)
       {"[Profile]\nwidth=480\nheight=640\nmax_kb=200\n[Background]\ncolor=100,197,256\n",
        "each of R,G,B is 0..255"},
       {"[Profile]\nwidth=480\n", "needs width, height and max_kb"},
-      {"[Profile]\nwidth=480\nheight=640\nmax_kb=200\nmirror=true\n", ":5: [Profile] mirror: unknown key"},
+      {"[Profile]\nwidth=480\nheight=640\nmax_kb=200\nmirror=true\n",
+       ":5: [Profile] mirror: unknown key"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *path = write_file("x.profile", cases[i].text);

@@ -1,0 +1,576 @@
+/* boothctl: the operator's command line for boothd. A plain GDBus client of the
+ * org.boothd.Booth1 contract, sharing no code with the daemon, so what it can do any
+ * front-end can do. Exit codes are part of its interface (see --help). */
+#include "boothctl.h"
+
+#include "print.h"
+#include "variant-json.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boothd-build.h"
+
+typedef struct {
+  const char *name;
+  const char *synopsis;
+  const char *brief;
+  const char *description;
+  const GOptionEntry *entries;
+  int (*run)(Boothctl *ctl);
+} BoothctlCommand;
+
+/* Global options; accepted before the command and after it. */
+static char *opt_bus;
+static gboolean opt_json;
+static gboolean opt_version;
+
+/* Per-command options. Strings are taken as bytes (G_OPTION_ARG_FILENAME) and checked
+ * here: a code is opaque and must reach the daemon byte for byte, whatever the locale. */
+static char *opt_code;
+static char *opt_operator;
+static char *opt_profile;
+static gboolean opt_adopt;
+static gboolean opt_force;
+static gboolean opt_override;
+/* G_MININT: not given, so the daemon's default applies. */
+static int opt_limit = G_MININT;
+static char *opt_status;
+
+static const GOptionEntry global_entries[] = {
+    {"bus", 0, 0, G_OPTION_ARG_STRING, &opt_bus,
+     "The bus boothd is on: system (default), session, or a D-Bus address such as "
+     "unix:path=/run/boothd-test/bus",
+     "BUS"},
+    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print machine-readable JSON on standard output",
+     NULL},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry version_entries[] = {
+    {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry start_entries[] = {
+    {"code", 0, 0, G_OPTION_ARG_FILENAME, &opt_code,
+     "The student's capture code, when typed or scanned elsewhere", "TEXT"},
+    {"operator", 0, 0, G_OPTION_ARG_FILENAME, &opt_operator, "Who runs the booth", "NAME"},
+    {"profile", 0, 0, G_OPTION_ARG_FILENAME, &opt_profile,
+     "Photo profile, e.g. chsi-final (default: the daemon's)", "NAME"},
+    {"adopt", 0, 0, G_OPTION_ARG_NONE, &opt_adopt,
+     "Take over the active session (for example when its owner left the bus)", NULL},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry capture_entries[] = {
+    {"force", 0, 0, G_OPTION_ARG_NONE, &opt_force, "Capture even when no face is found", NULL},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry commit_entries[] = {
+    {"override", 0, 0, G_OPTION_ARG_NONE, &opt_override,
+     "Commit a photo that failed a check (the override is recorded)", NULL},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry sessions_entries[] = {
+    {"limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "Show at most N records, newest first", "N"},
+    {"status", 0, 0, G_OPTION_ARG_FILENAME, &opt_status,
+     "Only records with this status (e.g. committed, cancelled, abandoned)", "STATUS"},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry no_entries[] = {G_OPTION_ENTRY_NULL};
+
+static const char exit_status_help[] =
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  boothd refused the request (an org.boothd.Error such as Busy or NoSession, or\n"
+    "     the bus policy denied it); the message says why\n"
+    "  2  usage error: unknown command or option, bad argument\n"
+    "  3  boothd cannot be reached: no bus, boothd not running, or no answer in time\n"
+    "  4  capture: the photo did not pass its checks (the report is still printed)";
+
+GVariant *
+boothctl_call(Boothctl *ctl, const char *interface_name, const char *method, GVariant *parameters,
+              const char *reply_type, int timeout_ms, GError **error)
+{
+  g_return_val_if_fail(ctl != NULL && ctl->bus != NULL, NULL);
+
+  return g_dbus_connection_call_sync(ctl->bus, BOOTH_BUS_NAME, BOOTH_OBJECT_PATH, interface_name,
+                                     method, parameters, G_VARIANT_TYPE(reply_type),
+                                     G_DBUS_CALL_FLAGS_NONE, timeout_ms, NULL, error);
+}
+
+/* Errors that mean "nobody answered", as opposed to "boothd answered no". */
+static gboolean
+dbus_error_is_unreachable(const char *name)
+{
+  static const char *const names[] = {
+      "org.freedesktop.DBus.Error.ServiceUnknown",
+      "org.freedesktop.DBus.Error.NameHasNoOwner",
+      "org.freedesktop.DBus.Error.NoReply",
+      "org.freedesktop.DBus.Error.Timeout",
+      "org.freedesktop.DBus.Error.TimedOut",
+      "org.freedesktop.DBus.Error.Disconnected",
+      "org.freedesktop.DBus.Error.NoServer",
+      "org.freedesktop.DBus.Error.NoNetwork",
+      NULL,
+  };
+
+  /* Bus activation was tried and the daemon did not come up. */
+  if (g_str_has_prefix(name, "org.freedesktop.DBus.Error.Spawn."))
+    return TRUE;
+  return g_strv_contains(names, name);
+}
+
+static void
+print_json_error(Boothctl *ctl, const char *name, const char *message, int code)
+{
+  g_auto(GVariantBuilder) error = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(
+      &error, "{sv}", "name",
+      g_variant_new_maybe(G_VARIANT_TYPE_STRING, name != NULL ? g_variant_new_string(name) : NULL));
+  g_variant_builder_add(&error, "{sv}", "message", g_variant_new_string(message));
+  g_variant_builder_add(&error, "{sv}", "exit", g_variant_new_int32(code));
+
+  g_auto(GVariantBuilder) top = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&top, "{sv}", "error", g_variant_builder_end(&error));
+  g_autoptr(GVariant) value = g_variant_ref_sink(g_variant_builder_end(&top));
+  boothctl_print_json(ctl, value);
+}
+
+int
+boothctl_report_error(Boothctl *ctl, const GError *error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+  int code;
+
+  g_return_val_if_fail(error != NULL, BOOTHCTL_EXIT_UNREACHABLE);
+
+  if (g_dbus_error_is_remote_error(error)) {
+    g_autoptr(GError) stripped = g_error_copy(error);
+
+    name = g_dbus_error_get_remote_error(error);
+    g_dbus_error_strip_remote_error(stripped);
+    if (g_str_equal(name, "org.freedesktop.DBus.Error.ServiceUnknown") ||
+        g_str_equal(name, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+      message = g_strdup("boothd is not running on this bus (nobody owns " BOOTH_BUS_NAME ")");
+    else if (g_str_equal(name, "org.freedesktop.DBus.Error.NoReply"))
+      message = g_strdup_printf("boothd did not answer: %s", stripped->message);
+    else
+      message = g_strdup(*stripped->message != '\0' ? stripped->message : name);
+    code = dbus_error_is_unreachable(name) ? BOOTHCTL_EXIT_UNREACHABLE : BOOTHCTL_EXIT_REFUSED;
+  } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+    message = g_strdup("boothd did not answer in time");
+    code = BOOTHCTL_EXIT_UNREACHABLE;
+  } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)) {
+    /* GDBus checked the reply against the contract's signature: boothd answered, but
+     * with something this boothctl does not understand. */
+    message = g_strdup_printf("unexpected answer from boothd: %s", error->message);
+    code = BOOTHCTL_EXIT_REFUSED;
+  } else {
+    message = g_strdup_printf("lost the bus: %s", error->message);
+    code = BOOTHCTL_EXIT_UNREACHABLE;
+  }
+
+  g_printerr("boothctl: %s\n", message);
+  if (ctl->json)
+    print_json_error(ctl, name, message, code);
+  return code;
+}
+
+void
+boothctl_print_json(Boothctl *ctl, GVariant *value)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+
+  boothctl_json_append_variant(out, value, ctl->pretty);
+  g_string_append_c(out, '\n');
+  fwrite(out->str, 1, out->len, stdout);
+  fflush(stdout);
+}
+
+static int usage_error(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+static int
+usage_error(const char *format, ...)
+{
+  va_list args;
+
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_printerr("boothctl: %s\n"
+             "Commands: status, start, capture, retake, commit, cancel, watch, sessions.\n"
+             "Run 'boothctl --help' for usage.\n",
+             message);
+  return BOOTHCTL_EXIT_USAGE;
+}
+
+/* An argument the daemon receives as D-Bus string (s) must be UTF-8; saying so here is
+ * clearer than the bus rejecting the message. */
+static gboolean
+check_utf8_option(const char *option, const char *value)
+{
+  if (value == NULL || g_utf8_validate(value, -1, NULL))
+    return TRUE;
+  usage_error("%s must be UTF-8 text", option);
+  return FALSE;
+}
+
+static int
+run_status(Boothctl *ctl)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, "org.freedesktop.DBus.Properties", "GetAll",
+                    g_variant_new("(s)", BOOTH_INTERFACE), "(a{sv})", -1, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+
+  g_autoptr(GVariant) properties = g_variant_get_child_value(reply, 0);
+  if (ctl->json)
+    boothctl_print_json(ctl, properties);
+  else
+    boothctl_print_status(properties);
+  return BOOTHCTL_EXIT_OK;
+}
+
+static int
+run_start(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+  const char *session_id;
+
+  if (!check_utf8_option("--operator", opt_operator) ||
+      !check_utf8_option("--profile", opt_profile))
+    return BOOTHCTL_EXIT_USAGE;
+
+  if (opt_code != NULL) {
+    /* The contract has code (s) for text and code_bytes (ay) for anything else; a code
+     * that is not UTF-8 is still a code. */
+    if (g_utf8_validate(opt_code, -1, NULL))
+      g_variant_builder_add(&options, "{sv}", "code", g_variant_new_string(opt_code));
+    else
+      g_variant_builder_add(
+          &options, "{sv}", "code_bytes",
+          g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, opt_code, strlen(opt_code), 1));
+  }
+  if (opt_operator != NULL)
+    g_variant_builder_add(&options, "{sv}", "operator", g_variant_new_string(opt_operator));
+  if (opt_profile != NULL)
+    g_variant_builder_add(&options, "{sv}", "profile", g_variant_new_string(opt_profile));
+  if (opt_adopt)
+    g_variant_builder_add(&options, "{sv}", "adopt", g_variant_new_boolean(TRUE));
+  /* boothctl leaves the bus when it returns: a session bound to this connection would wait
+   * for adoption at once. Detached, the next boothctl command (or any authorized caller)
+   * drives it. */
+  g_variant_builder_add(&options, "{sv}", "detach", g_variant_new_boolean(TRUE));
+
+  g_autoptr(GVariant) reply = boothctl_call(ctl, BOOTH_INTERFACE, "StartSession",
+                                            g_variant_new("(a{sv})", &options), "(s)", -1, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+
+  g_variant_get(reply, "(&s)", &session_id);
+  if (ctl->json) {
+    g_auto(GVariantBuilder) out = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&out, "{sv}", "session_id", g_variant_new_string(session_id));
+    g_autoptr(GVariant) value = g_variant_ref_sink(g_variant_builder_end(&out));
+    boothctl_print_json(ctl, value);
+  } else {
+    g_print("%s\n", session_id);
+  }
+  return BOOTHCTL_EXIT_OK;
+}
+
+static int
+run_capture(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+
+  if (opt_force)
+    g_variant_builder_add(&options, "{sv}", "force", g_variant_new_boolean(TRUE));
+
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, BOOTH_INTERFACE, "Capture", g_variant_new("(a{sv})", &options), "(a{sv})",
+                    BOOTHCTL_SLOW_CALL_TIMEOUT_MS, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+
+  g_autoptr(GVariant) report = g_variant_get_child_value(reply, 0);
+  if (ctl->json)
+    boothctl_print_json(ctl, report);
+  else
+    boothctl_print_report(report);
+  return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+}
+
+/* Retake and Cancel return nothing; --json still prints a value so a script reading
+ * stdout always gets one JSON document. */
+static int
+run_void_method(Boothctl *ctl, const char *method, const char *done)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = boothctl_call(ctl, BOOTH_INTERFACE, method, NULL, "()", -1, &error);
+
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+  if (ctl->json) {
+    g_autoptr(GVariant) empty = g_variant_ref_sink(g_variant_new("a{sv}", NULL));
+    boothctl_print_json(ctl, empty);
+  } else {
+    g_print("%s\n", done);
+  }
+  return BOOTHCTL_EXIT_OK;
+}
+
+static int
+run_retake(Boothctl *ctl)
+{
+  return run_void_method(ctl, "Retake", "candidate discarded; ready to capture again");
+}
+
+static int
+run_cancel(Boothctl *ctl)
+{
+  return run_void_method(ctl, "Cancel", "session cancelled");
+}
+
+static int
+run_commit(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+
+  if (opt_override)
+    g_variant_builder_add(&options, "{sv}", "override", g_variant_new_boolean(TRUE));
+
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, BOOTH_INTERFACE, "Commit", g_variant_new("(a{sv})", &options), "(a{sv})",
+                    BOOTHCTL_SLOW_CALL_TIMEOUT_MS, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+
+  g_autoptr(GVariant) record = g_variant_get_child_value(reply, 0);
+  if (ctl->json)
+    boothctl_print_json(ctl, record);
+  else
+    boothctl_print_record(record);
+  return BOOTHCTL_EXIT_OK;
+}
+
+static int
+run_sessions(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+
+  if (!check_utf8_option("--status", opt_status))
+    return BOOTHCTL_EXIT_USAGE;
+  if (opt_limit != G_MININT)
+    g_variant_builder_add(&options, "{sv}", "limit", g_variant_new_uint32((guint32)opt_limit));
+  if (opt_status != NULL)
+    g_variant_builder_add(&options, "{sv}", "status", g_variant_new_string(opt_status));
+
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, BOOTH_INTERFACE, "ListRecords", g_variant_new("(a{sv})", &options),
+                    "(aa{sv})", -1, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+
+  g_autoptr(GVariant) records = g_variant_get_child_value(reply, 0);
+  if (ctl->json) {
+    boothctl_print_json(ctl, records);
+    return BOOTHCTL_EXIT_OK;
+  }
+  for (gsize i = 0; i < g_variant_n_children(records); i++) {
+    g_autoptr(GVariant) record = g_variant_get_child_value(records, i);
+    boothctl_print_record_line(record);
+  }
+  return BOOTHCTL_EXIT_OK;
+}
+
+static const BoothctlCommand commands[] = {
+    {"status", "", "Show state, session, camera, framing and statistics",
+     "Show the state, the session, the camera, framing and statistics.", no_entries, run_status},
+    {"start", "[--code TEXT] [--operator NAME] [--profile NAME] [--adopt]",
+     "Start a session; prints its id",
+     "Start a session and print its id. The session is detached from this command's\n"
+     "bus connection, so later boothctl commands (or any authorized client) drive it.",
+     start_entries, run_start},
+    {"capture", "[--force]", "Take the photo; prints the check report",
+     "Take the photo and print its report: size, bytes, quality, one line per check\n"
+     "(name, PASS or FAIL, measured value, bound) and the candidate file.\n"
+     "Exits with 4 when a check failed.",
+     capture_entries, run_capture},
+    {"retake", "", "Discard the candidate photo",
+     "Discard the candidate photo and return to framing.", no_entries, run_retake},
+    {"commit", "[--override]", "Store the candidate; prints the record",
+     "Store the candidate durably and print the record.", commit_entries, run_commit},
+    {"cancel", "", "End the session", "End the session without storing a photo.", no_entries,
+     run_cancel},
+    {"watch", "", "Follow events, one line each, until interrupted",
+     "Print one line per event (code scanned, framing hints, state and session\n"
+     "changes, commits) until interrupted. With --json, one JSON object per line.",
+     no_entries, boothctl_watch},
+    {"sessions", "[--limit N] [--status S]", "List session records",
+     "List the session records, newest first, one line each:\n"
+     "id, status, started, code, files.",
+     sessions_entries, run_sessions},
+};
+
+/* The command list for --help, from the table so it cannot drift from what runs. */
+static char *
+commands_summary(void)
+{
+  g_autoptr(GString) s = g_string_new("boothd's operator tool.\n\nCommands:");
+
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    g_autofree char *usage = g_strdup_printf("%s %s", commands[i].name, commands[i].synopsis);
+
+    g_strchomp(usage);
+    /* A long synopsis gets its own line, with the summary below it. */
+    if (strlen(usage) > 26)
+      g_string_append_printf(s, "\n  %s\n  %-26s %s", usage, "", commands[i].brief);
+    else
+      g_string_append_printf(s, "\n  %-26s %s", usage, commands[i].brief);
+  }
+  g_string_append(s, "\n\nRun 'boothctl COMMAND --help' for a command's options.");
+  return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+static const BoothctlCommand *
+find_command(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (g_str_equal(commands[i].name, name))
+      return &commands[i];
+  }
+  return NULL;
+}
+
+/* "system", "session", or anything that looks like an address (transport:key=value). */
+static gboolean
+bus_option_valid(const char *bus, GError **error)
+{
+  if (bus == NULL || g_str_equal(bus, "system") || g_str_equal(bus, "session"))
+    return TRUE;
+  if (strchr(bus, ':') == NULL && strchr(bus, '=') == NULL) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--bus must be system, session or a D-Bus address, not '%s'", bus);
+    return FALSE;
+  }
+  return g_dbus_is_supported_address(bus, error);
+}
+
+static GDBusConnection *
+bus_connect(const char *bus, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDBusConnection) connection = NULL;
+  const char *what;
+
+  if (bus == NULL || g_str_equal(bus, "system")) {
+    what = "the system bus";
+    connection = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &local_error);
+  } else if (g_str_equal(bus, "session")) {
+    what = "the session bus";
+    connection = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &local_error);
+  } else {
+    what = bus;
+    connection =
+        g_dbus_connection_new_for_address_sync(bus,
+                                               G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                               NULL, NULL, &local_error);
+  }
+  if (connection == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot connect to %s: %s", what,
+                local_error->message);
+    return NULL;
+  }
+  /* GDBus would raise SIGTERM on ourselves when the bus goes away; watch wants to say
+   * what happened and exit 3 instead. */
+  g_dbus_connection_set_exit_on_close(connection, FALSE);
+  return g_steal_pointer(&connection);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GOptionContext) command_context = NULL;
+  g_autofree char *summary = commands_summary();
+  Boothctl ctl = {0};
+
+  setlocale(LC_ALL, "");
+  g_set_prgname("boothctl");
+
+  context = g_option_context_new("COMMAND [ARGS…]");
+  /* Options after the command belong to the command. */
+  g_option_context_set_strict_posix(context, TRUE);
+  g_option_context_add_main_entries(context, global_entries, NULL);
+  g_option_context_add_main_entries(context, version_entries, NULL);
+  g_option_context_set_summary(context, summary);
+  g_option_context_set_description(context, exit_status_help);
+  if (!g_option_context_parse(context, &argc, &argv, &error))
+    return usage_error("%s", error->message);
+
+  if (opt_version) {
+    g_print("boothctl %s\n", BOOTH_VERSION);
+    return BOOTHCTL_EXIT_OK;
+  }
+  if (argc < 2)
+    return usage_error("no command given");
+  if (g_str_equal(argv[1], "help")) {
+    g_autofree char *help = g_option_context_get_help(context, TRUE, NULL);
+    g_print("%s", help);
+    return BOOTHCTL_EXIT_OK;
+  }
+
+  const BoothctlCommand *command = find_command(argv[1]);
+  if (command == NULL)
+    return usage_error("unknown command '%s'", argv[1]);
+
+  /* Help and errors for the command read "boothctl capture …". */
+  g_autofree char *prgname = g_strdup_printf("boothctl %s", command->name);
+  g_set_prgname(prgname);
+  command_context = g_option_context_new(NULL);
+  g_option_context_set_summary(command_context, command->description);
+  g_option_context_set_description(command_context, exit_status_help);
+  g_option_context_add_main_entries(command_context, command->entries, NULL);
+  g_option_context_add_main_entries(command_context, global_entries, NULL);
+  int command_argc = argc - 1;
+  char **command_argv = argv + 1;
+  if (!g_option_context_parse(command_context, &command_argc, &command_argv, &error))
+    return usage_error("%s: %s", command->name, error->message);
+  if (command_argc > 1)
+    return usage_error("%s: unexpected argument '%s'", command->name, command_argv[1]);
+  if (opt_limit != G_MININT && opt_limit < 0)
+    return usage_error("%s: --limit must not be negative", command->name);
+  if (!bus_option_valid(opt_bus, &error))
+    return usage_error("%s", error->message);
+
+  ctl.json = opt_json;
+  ctl.pretty = opt_json && command->run != boothctl_watch && isatty(STDOUT_FILENO);
+  ctl.bus = bus_connect(opt_bus, &error);
+  if (ctl.bus == NULL) {
+    g_printerr("boothctl: %s\n", error->message);
+    if (ctl.json)
+      print_json_error(&ctl, NULL, error->message, BOOTHCTL_EXIT_UNREACHABLE);
+    return BOOTHCTL_EXIT_UNREACHABLE;
+  }
+
+  int status = command->run(&ctl);
+  g_object_unref(ctl.bus);
+  return status;
+}

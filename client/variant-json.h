@@ -1,0 +1,13 @@
+/* GVariant to JSON text for boothctl --json. Any GVariant becomes one valid JSON value:
+ * dictionaries become objects, byte arrays (ay) arrays of numbers because codes are opaque
+ * bytes rather than text, doubles JSON cannot hold (NaN, infinities) null, and strings are
+ * escaped so the output is valid UTF-8 JSON whatever they contain. */
+#pragma once
+
+#include <glib.h>
+
+/* Appends the JSON for a string of len bytes (-1: NUL-terminated). */
+void boothctl_json_append_string(GString *out, const char *s, gssize len);
+/* Appends the JSON for value; pretty indents nested containers by two spaces. */
+void boothctl_json_append_variant(GString *out, GVariant *value, gboolean pretty);
+char *boothctl_json_from_variant(GVariant *value, gboolean pretty);

@@ -1,0 +1,21 @@
+# Mutating methods need root or the booth group: another user gets Denied and may still
+# read the properties.
+source "$(dirname "$0")/common.sh"
+booth_harness_init
+if [[ $(id -u) != 0 ]] || ! command -v setpriv >/dev/null; then
+  echo "# SKIP: needs root to call as another user"
+  exit 77
+fi
+export BOOTH_FRAMES=$FRAMES/no-code.playlist
+booth_bus_start
+booth_daemon_start
+chmod o+rx "$WORK"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+expect_fail_with Denied as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" --json start --code "$CODE1"
+expect_match "$ERR" "may not operate the booth: add the user to group 'boothd'" "Denied message"
+expect_fail_with Denied as_nobody gdbus call --address "$BUS_ADDR" --dest org.boothd.Booth1 \
+  --object-path /org/boothd/Booth1 --method org.boothd.Booth1.ListRecords "{}"
+expect_exit 0 as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" status
+expect_match "$OUT" "idle" "properties readable by anyone"
+expect_eq "$(booth_state)" idle "state unchanged"
+booth_daemon_stop

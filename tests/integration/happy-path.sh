@@ -1,0 +1,64 @@
+# The whole session as a booth runs it: the code is scanned from the frames and starts a
+# session, boothctl captures and commits, and the record and the file agree.
+source "$(dirname "$0")/common.sh"
+booth_harness_init
+export BOOTH_FRAMES=$FRAMES/demo.playlist
+booth_bus_start
+booth_watch_start "$WORK/watch.jsonl" --json
+booth_daemon_start
+
+booth_wait_state framing
+session=$(ctl --json status | json 'd["Session"]["id"]')
+expect_match "$session" '^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$' "session id"
+expect_eq "$(ctl --json sessions --limit 1 | json 'd[0]["status"], d[0]["code"]')" "[\"active\", \"$CODE1\"]" \
+  "the active record holds the code"
+expect_eq "$(ctl --json status | json 'd["Session"]["has_code"], "code" in d["Session"]')" '[true, false]' \
+  "the public Session property says there is a code, not what it is"
+expect_eq "$(ctl --json status | json 'd["Session"]["detached"]')" true "a scanned code's session is detached"
+booth_wait_match "$WORK/watch.jsonl" '"event":"CodeScanned"'
+expect_eq "$(grep '"event":"CodeScanned"' "$WORK/watch.jsonl" | head -n 1 | json 'd["payload"]')" "$CODE1" \
+  "CodeScanned payload"
+
+expect_exit 0 ctl --json capture
+report=$OUT
+expect_eq "$(json 'd["width"], d["height"]' <<<"$report")" '[480, 640]' "candidate size"
+expect_eq "$(json 'd["passed"]' <<<"$report")" true "all checks pass"
+expect_eq "$(json 'sorted(c["name"] for c in d["checks"])' <<<"$report")" \
+  '["aspect", "file_size", "height", "jpeg_quality", "width"]' "checks reported"
+bytes=$(json 'd["bytes"]' <<<"$report")
+((bytes >= 40 * 1024 && bytes <= 200 * 1024)) || fail "candidate is $bytes bytes, outside 40-200 KB"
+ok "candidate is $bytes bytes, quality $(json 'd["quality"]' <<<"$report")"
+candidate=$(json 'd["file"]' <<<"$report")
+[[ -f $candidate ]] || fail "candidate file $candidate missing"
+booth_wait_state reviewing
+expect_exit 0 ctl capture --help
+
+expect_exit 0 ctl --json commit
+record=$OUT
+expect_eq "$(json 'd["status"]' <<<"$record")" committed "record status"
+expect_eq "$(json 'd["code"]' <<<"$record")" "$CODE1" "record code"
+photo=$(json 'd["files"][0]["path"]' <<<"$record")
+expect_eq "$photo" "$WORK/state/photos/${session}_chsi-upload.jpg" "photo path named by session id"
+expect_eq "$(booth_jpeg_size "$photo")" 480x640 "photo size (djpeg)"
+expect_eq "$(sha256sum "$photo" | cut -d' ' -f1)" "$(json 'd["files"][0]["sha256"]' <<<"$record")" \
+  "photo sha256"
+expect_eq "$(stat -c %s "$photo")" "$bytes" "photo is the candidate"
+[[ ! -e $candidate ]] || fail "candidate $candidate still there after commit"
+ok "candidate removed after commit"
+booth_wait_state idle
+
+# The record store, read without boothd, says the same.
+expect_eq "$(sql "select status, hex(code) = hex(cast('$CODE1' as blob)) from sessions where id = '$session'")" \
+  'committed|1' "sessions row"
+expect_eq "$(sql "select count(*) from files where session_id = '$session'")" 1 "files row"
+# The independent client sees the record too.
+expect_match "$(bctl call org.boothd.Booth1 /org/boothd/Booth1 org.boothd.Booth1 ListRecords 'a{sv}' 0)" \
+  "\"session_id\" s \"$session\"" "busctl ListRecords"
+expect_exit 0 ctl sessions
+expect_match "$OUT" "$session" "boothctl sessions lists the session"
+
+booth_wait_match "$WORK/watch.jsonl" "\"event\":\"Committed\".*$session"
+booth_watch_stop
+stats=$(bctl get-property org.boothd.Booth1 /org/boothd/Booth1 org.boothd.Booth1 Stats)
+expect_match "$stats" '"commits" t 1' "Stats commits"
+booth_daemon_stop

@@ -1,0 +1,34 @@
+# Retake discards the candidate (file and all) and counts the attempt; the commit that
+# follows records both attempts and one photo.
+source "$(dirname "$0")/common.sh"
+booth_harness_init
+export BOOTH_FRAMES=$FRAMES/no-code.playlist
+booth_bus_start
+booth_daemon_start
+booth_wait_state idle
+expect_exit 0 ctl start --code "$CODE2" --operator "desk 3"
+session=$OUT
+booth_wait_state framing
+expect_fail_with BadState ctl retake
+expect_match "$ERR" "no candidate to retake" "retake without a candidate"
+
+expect_exit 0 ctl --json capture
+first=$(json 'd["file"]' <<<"$OUT")
+expect_eq "$(booth_files candidates)" 1 "one candidate on disk"
+expect_fail_with BadState ctl capture
+expect_match "$ERR" "Commit it or Retake" "a second capture is refused while reviewing"
+expect_exit 0 ctl retake
+booth_wait_state framing
+[[ ! -e $first ]] || fail "retake left $first"
+ok "retake removed the candidate file"
+expect_eq "$(booth_files candidates)" 0 "no candidate on disk"
+
+expect_exit 0 ctl --json capture
+expect_eq "$(json 'd["attempt"]' <<<"$OUT")" 2 "second attempt"
+expect_exit 0 ctl --json commit
+expect_eq "$(json 'd["attempts"], d["operator"], d["code"]' <<<"$OUT")" "[2, \"desk 3\", \"$CODE2\"]" \
+  "record attempts, operator and code"
+expect_eq "$(booth_files photos)" 1 "one photo"
+expect_match "$(booth_prop Stats)" '"retakes" t 1' "Stats retakes"
+expect_eq "$(sql "select attempts from sessions where id = '$session'")" 2 "stored attempts"
+booth_daemon_stop

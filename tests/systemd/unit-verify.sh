@@ -1,0 +1,30 @@
+#!/bin/bash
+# systemd-analyze verify on the unit as the build made it, with ExecStart= pointed at the
+# built daemon (verify insists that the binary exists). Any line it prints about our unit,
+# warning or error, fails the test: systemd only warns about unknown or misspelt settings,
+# and a misspelt hardening line silently protects nothing.
+set -euo pipefail
+
+[[ -n ${SYSTEMD_ANALYZE:-} ]] || { echo "systemd-analyze not found: skipping"; exit 77; }
+[[ -f $BOOTH_UNIT ]] || { echo "no generated unit at $BOOTH_UNIT"; exit 1; }
+[[ -x $BOOTH_UNIT_EXEC ]] || { echo "daemon binary $BOOTH_UNIT_EXEC is missing"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+unit=$tmp/boothd.service
+# Only the binary's path changes: everything else is verified as it will be installed.
+sed -E "s|^(ExecStart=)[^ ]+|\\1$BOOTH_UNIT_EXEC|" "$BOOTH_UNIT" >"$unit"
+grep -q "^ExecStart=$BOOTH_UNIT_EXEC " "$unit" || { echo "ExecStart= line not found"; exit 1; }
+
+rc=0
+out=$("$SYSTEMD_ANALYZE" verify --man=no "$unit" 2>&1) || rc=$?
+[[ -n $out ]] && printf '%s\n' "$out"
+if ((rc != 0)); then
+  echo "FAIL: systemd-analyze verify exited with $rc"
+  exit 1
+fi
+if grep -q 'boothd' <<<"$out"; then
+  echo "FAIL: systemd-analyze verify complained about boothd.service"
+  exit 1
+fi
+echo "boothd.service verified"
