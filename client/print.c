@@ -291,9 +291,10 @@ print_other_keys(guint indent, GVariant *dict, const char *const *known)
 static void
 print_session(GVariant *session)
 {
-  static const char *const known[] = {"id",       "code",          "code_bytes",    "operator",
-                                      "profile",  "owner",         "owner_present", "started_at",
-                                      "attempts", "has_candidate", "abandon_at",    NULL};
+  static const char *const known[] = {
+      "id",         "code",          "code_bytes", "operator",  "profile",
+      "owner",      "owner_present", "started_at", "attempts",  "has_candidate",
+      "abandon_at", "detached",      "has_code",   "candidate", NULL};
   const char *id = boothctl_lookup_string(session, "id");
   const char *s;
   gint64 n;
@@ -312,7 +313,11 @@ print_session(GVariant *session)
     print_field(2, "operator", s);
   if ((s = boothctl_lookup_string(session, "profile")) != NULL)
     print_field(2, "profile", s);
-  if ((s = boothctl_lookup_string(session, "owner")) != NULL) {
+  gboolean detached = FALSE;
+  boothctl_lookup_bool(session, "detached", &detached);
+  if (detached) {
+    print_field(2, "owner", "none (detached: any authorized client may drive it)");
+  } else if ((s = boothctl_lookup_string(session, "owner")) != NULL) {
     gboolean present = TRUE;
     gint64 abandon_at = 0;
 
@@ -322,9 +327,12 @@ print_session(GVariant *session)
       print_fieldf(2, "owner", "%s", s);
     } else {
       g_autofree char *when = boothctl_format_time(abandon_at);
-      print_fieldf(2, "owner", "%s (gone; the session can be adopted until %s)", s, when);
+      print_fieldf(2, "owner", "gone; the session waits for adoption until %s", when);
     }
   }
+  if (boothctl_lookup_bool(session, "has_code", &b))
+    print_field(2, "code",
+                b ? "scanned (shown in the records)" : "none yet: show it to the camera");
   print_time_field(2, "started", session, "started_at");
   if (boothctl_lookup_int(session, "attempts", &n))
     print_fieldf(2, "attempts", "%" G_GINT64_FORMAT, n);
@@ -532,7 +540,8 @@ boothctl_print_report(GVariant *report)
       boothctl_lookup_int(report, "height", &height))
     print_fieldf(0, "size", "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, width, height);
   if (boothctl_lookup_int(report, "bytes", &n)) {
-    g_autofree char *human = g_format_size((guint64)MAX(n, 0));
+    /* The profiles' KB are 1024 bytes: show the same unit. */
+    g_autofree char *human = g_format_size_full((guint64)MAX(n, 0), G_FORMAT_SIZE_IEC_UNITS);
     print_fieldf(0, "bytes", "%" G_GINT64_FORMAT " (%s)", n, human);
   }
   if (boothctl_lookup_int(report, "quality", &n))
@@ -543,6 +552,11 @@ boothctl_print_report(GVariant *report)
                   : "no, outside the profile's size window");
   if (boothctl_lookup_int(report, "attempt", &n))
     print_fieldf(0, "attempt", "%" G_GINT64_FORMAT, n);
+  if ((s = boothctl_lookup_string(report, "source")) != NULL &&
+      boothctl_lookup_int(report, "source_width", &width) &&
+      boothctl_lookup_int(report, "source_height", &height))
+    print_fieldf(0, "frame", "%s, %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, *s ? s : "(camera)",
+                 width, height);
 
   g_autoptr(GVariant) checks = g_variant_lookup_value(report, "checks", G_VARIANT_TYPE("aa{sv}"));
   print_checks(checks);

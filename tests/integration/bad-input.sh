@@ -51,6 +51,7 @@ export BOOTH_FRAMES=$FRAMES/path-code.playlist
 booth_daemon_start
 booth_wait_state framing
 expect_eq "$(ctl --json sessions --limit 1 | json 'd[0]["code"]')" '../../etc/passwd' "path-like code kept"
+booth_wait_student
 expect_exit 0 ctl capture
 expect_exit 0 ctl --json commit
 photo=$(json 'd["files"][0]["path"]' <<<"$OUT")

@@ -30,3 +30,14 @@ booth_jpeg_size() {
 sql() {
   sqlite3 -batch -noheader "$WORK/state/records.db" "$1"
 }
+
+# booth_wait_student [TIMEOUT_S=10]: waits until no code is in view, i.e. the frames have
+# moved on from the code to the student, as an operator waits before Capture.
+booth_wait_student() {
+  local deadline=$((SECONDS + ${1:-10}))
+  until [[ $(ctl --json status | json 'd["Framing"]["codes_in_view"]') == 0 ]]; do
+    ((SECONDS < deadline)) || fail "a code is still in view after ${1:-10} s"
+    sleep 0.05
+  done
+  ok "the student is in view"
+}

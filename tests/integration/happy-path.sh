@@ -19,8 +19,12 @@ booth_wait_match "$WORK/watch.jsonl" '"event":"CodeScanned"'
 expect_eq "$(grep '"event":"CodeScanned"' "$WORK/watch.jsonl" | head -n 1 | json 'd["payload"]')" "$CODE1" \
   "CodeScanned payload"
 
+booth_wait_student
 expect_exit 0 ctl --json capture
 report=$OUT
+expect_eq "$(json 'd["source"], d["source_width"], d["source_height"]' <<<"$report")" \
+  '["student.jpg", 576, 768]' "the captured frame"
+expect_eq "$(json 'd["crop"]' <<<"$report")" '[0, 0, 576, 768]' "largest centred 3:4 crop"
 expect_eq "$(json 'd["width"], d["height"]' <<<"$report")" '[480, 640]' "candidate size"
 expect_eq "$(json 'd["passed"]' <<<"$report")" true "all checks pass"
 expect_eq "$(json 'sorted(c["name"] for c in d["checks"])' <<<"$report")" \
