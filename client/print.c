@@ -561,6 +561,27 @@ boothctl_print_report(GVariant *report)
   g_autoptr(GVariant) checks = g_variant_lookup_value(report, "checks", G_VARIANT_TYPE("aa{sv}"));
   print_checks(checks);
 
+  /* The other profiles' photos, made from the same frame. */
+  g_autoptr(GVariant) photos = g_variant_lookup_value(report, "photos", G_VARIANT_TYPE("aa{sv}"));
+  for (gsize i = 1; photos != NULL && i < g_variant_n_children(photos); i++) {
+    g_autoptr(GVariant) ph = g_variant_get_child_value(photos, i);
+    gint64 w = 0, h = 0, q = 0, bytes = 0;
+    gboolean passed = FALSE;
+    boothctl_lookup_int(ph, "width", &w);
+    boothctl_lookup_int(ph, "height", &h);
+    boothctl_lookup_int(ph, "quality", &q);
+    boothctl_lookup_int(ph, "bytes", &bytes);
+    boothctl_lookup_bool(ph, "passed", &passed);
+    const char *name = boothctl_lookup_string(ph, "profile");
+    g_autofree char *human = g_format_size_full((guint64)MAX(bytes, 0), G_FORMAT_SIZE_IEC_UNITS);
+    print_fieldf(0, "profile",
+                 "%s  %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " q%" G_GINT64_FORMAT
+                 "  %" G_GINT64_FORMAT " bytes (%s)  %s",
+                 name != NULL ? name : "?", w, h, q, bytes, human, passed ? "PASSED" : "FAILED");
+    g_autoptr(GVariant) more = g_variant_lookup_value(ph, "checks", G_VARIANT_TYPE("aa{sv}"));
+    print_checks(more);
+  }
+
   g_autoptr(GVariant) warnings =
       g_variant_lookup_value(report, "warnings", G_VARIANT_TYPE_STRING_ARRAY);
   gsize n_warnings = warnings != NULL ? g_variant_n_children(warnings) : 0;

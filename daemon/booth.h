@@ -26,13 +26,26 @@ const char *booth_state_name(BoothState s);
 
 typedef enum { OP_NONE, OP_STARTING, OP_CAPTURING, OP_RETAKING, OP_COMMITTING, OP_ENDING } BoothOp;
 
+/* One profile's photo of a candidate. */
 typedef struct {
+  const BoothProfile *profile;
   GBytes *jpeg;
-  char *path;       /* durable copy in candidates/ */
-  GVariant *report; /* a{sv}, as Capture returned it */
-  char *checks_json;
-  char **failed; /* names of failed checks */
   int width, height, quality;
+  gboolean fits;     /* the JPEG landed in the profile's size window */
+  GVariant *checks;  /* aa{sv} */
+  char *checks_json; /* a JSON array */
+  char **failed;     /* names of failed checks */
+} BoothPhoto;
+
+void booth_photo_free(BoothPhoto *p);
+
+/* A capture: one photo per configured profile, all from the same frame. */
+typedef struct {
+  GPtrArray *photos; /* BoothPhoto*; [0] is the session's profile */
+  char *path;        /* durable copy of photos[0] in candidates/ */
+  GVariant *report;  /* a{sv}, as Capture returned it */
+  char *checks_json; /* {"profile": [checks...], ...} */
+  char **failed;     /* "profile/check" for every failed check */
 } BoothCandidate;
 
 void booth_candidate_free(BoothCandidate *c);

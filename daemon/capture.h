@@ -5,5 +5,8 @@
 
 #include "booth.h"
 
-BoothCandidate *booth_capture_process(const BoothFrame *frame, const BoothProfile *profile,
-                                      const char *session_id, guint attempt, GError **error);
+/* One photo per profile, profiles[0] first (the session's). */
+BoothCandidate *booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profiles,
+                                      guint n_profiles, const char *session_id, guint attempt,
+                                      GError **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothCandidate, booth_candidate_free)

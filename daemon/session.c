@@ -470,7 +470,7 @@ typedef struct {
   sd_bus_message *call;
   guint64 after_seq;
   gint64 timeout_us;
-  const BoothProfile *profile;
+  GPtrArray *profiles; /* const BoothProfile*, the session's first */
   char *id;
   guint attempt;
   BoothCandidate *candidate;
@@ -490,9 +490,11 @@ capture_work(Booth *b, gpointer data)
                 j->timeout_us / G_USEC_PER_SEC);
     return;
   }
-  j->candidate = booth_capture_process(frame, j->profile, j->id, j->attempt, &j->error);
-  if (j->candidate && !booth_store_save_candidate(b->store, j->id, j->candidate->jpeg,
-                                                  &j->candidate->path, &j->error))
+  j->candidate = booth_capture_process(frame, (const BoothProfile *const *)j->profiles->pdata,
+                                       j->profiles->len, j->id, j->attempt, &j->error);
+  const BoothPhoto *main = j->candidate ? g_ptr_array_index(j->candidate->photos, 0) : NULL;
+  if (main &&
+      !booth_store_save_candidate(b->store, j->id, main->jpeg, &j->candidate->path, &j->error))
     g_clear_pointer(&j->candidate, booth_candidate_free);
 }
 
@@ -515,15 +517,18 @@ capture_done(Booth *b, gpointer data)
     g_variant_unref(j->candidate->report);
     j->candidate->report = g_variant_ref_sink(g_variant_dict_end(&d));
     s->candidate = g_steal_pointer(&j->candidate);
-    booth_info("capture", "session %s: candidate %dx%d, quality %d, %zu bytes, %s", s->id,
-               s->candidate->width, s->candidate->height, s->candidate->quality,
-               g_bytes_get_size(s->candidate->jpeg),
-               s->candidate->failed[0] ? "checks FAILED" : "all checks passed");
+    for (guint i = 0; i < s->candidate->photos->len; i++) {
+      const BoothPhoto *ph = g_ptr_array_index(s->candidate->photos, i);
+      booth_info("capture", "session %s: %s %dx%d, quality %d, %zu bytes, %s", s->id,
+                 ph->profile->name, ph->width, ph->height, ph->quality, g_bytes_get_size(ph->jpeg),
+                 ph->failed[0] ? "checks FAILED" : "all checks passed");
+    }
     booth_bus_reply(j->call, g_variant_new("(@a{sv})", s->candidate->report));
   }
   booth_publish(b);
   sd_bus_message_unref(j->call);
   booth_candidate_free(j->candidate);
+  g_ptr_array_unref(j->profiles);
   g_clear_error(&j->error);
   g_free(j->id);
   g_free(j);
@@ -557,7 +562,12 @@ booth_capture(Booth *b, sd_bus_message *call, GVariant *options)
   g_autoptr(BoothFrame) latest = booth_mailbox_peek(b->mailbox);
   j->after_seq = latest ? latest->seq : 0;
   j->timeout_us = (gint64)b->config->capture_timeout * G_USEC_PER_SEC;
-  j->profile = s->profile;
+  /* The session's profile first, then every other profile of the booth, from one frame. */
+  j->profiles = g_ptr_array_new();
+  g_ptr_array_add(j->profiles, (gpointer)s->profile);
+  for (guint i = 0; i < b->config->loaded_profiles->len; i++)
+    if (g_ptr_array_index(b->config->loaded_profiles, i) != s->profile)
+      g_ptr_array_add(j->profiles, g_ptr_array_index(b->config->loaded_profiles, i));
   j->id = g_strdup(s->id);
   j->attempt = s->attempts + 1;
   s->op = OP_CAPTURING;
@@ -626,7 +636,7 @@ booth_retake(Booth *b, sd_bus_message *call)
 typedef struct {
   sd_bus_message *call;
   BoothRecord *record;
-  BoothPhotoOut photo;
+  GArray *photos; /* BoothPhotoOut, jpeg owned */
   GError *error;
 } CommitJob;
 
@@ -634,7 +644,8 @@ static void
 commit_work(Booth *b, gpointer data)
 {
   CommitJob *j = data;
-  booth_store_commit(b->store, j->record, &j->photo, 1, &j->error);
+  booth_store_commit(b->store, j->record, (BoothPhotoOut *)(void *)j->photos->data, j->photos->len,
+                     &j->error);
 }
 
 static void
@@ -661,7 +672,9 @@ commit_done(Booth *b, gpointer data)
   booth_publish(b);
   sd_bus_message_unref(j->call);
   booth_record_free(j->record);
-  g_bytes_unref(j->photo.jpeg);
+  for (guint i = 0; i < j->photos->len; i++)
+    g_bytes_unref(g_array_index(j->photos, BoothPhotoOut, i).jpeg);
+  g_array_unref(j->photos);
   g_clear_error(&j->error);
   g_free(j);
 }
@@ -704,11 +717,13 @@ booth_commit(Booth *b, sd_bus_message *call, GVariant *options)
   j->record = session_record(s);
   j->record->checks_json = g_strdup(s->candidate->checks_json);
   j->record->overrides = *failed ? g_steal_pointer(&failed) : NULL;
-  j->photo.profile = s->profile->name;
-  j->photo.jpeg = g_bytes_ref(s->candidate->jpeg);
-  j->photo.width = s->candidate->width;
-  j->photo.height = s->candidate->height;
-  j->photo.quality = s->candidate->quality;
+  j->photos = g_array_new(FALSE, TRUE, sizeof(BoothPhotoOut));
+  for (guint i = 0; i < s->candidate->photos->len; i++) {
+    const BoothPhoto *ph = g_ptr_array_index(s->candidate->photos, i);
+    BoothPhotoOut out = {ph->profile->name, g_bytes_ref(ph->jpeg), ph->width, ph->height,
+                         ph->quality};
+    g_array_append_val(j->photos, out);
+  }
   s->op = OP_COMMITTING;
   booth_job_run(b, commit_work, commit_done, j);
   booth_publish(b);

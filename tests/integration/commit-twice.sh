@@ -14,6 +14,6 @@ sum=$(sha256sum "$photo")
 expect_fail_with NoSession ctl commit
 expect_fail_with NoSession gcall Commit "{}"
 expect_eq "$(sha256sum "$photo")" "$sum" "photo unchanged"
-expect_eq "$(booth_files photos)" 1 "still one photo"
+expect_eq "$(booth_files photos)" 2 "still one photo per profile"
 expect_eq "$(sql "select count(*) from sessions where status = 'committed'")" 1 "one committed record"
 booth_daemon_stop

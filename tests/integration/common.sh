@@ -23,7 +23,8 @@ booth_files() {
 
 # booth_jpeg_size FILE: "WIDTHxHEIGHT" read by djpeg (an independent decoder).
 booth_jpeg_size() {
-  djpeg -pnm "$1" | head -c 64 | tr '\n' ' ' | awk '{print $2 "x" $3}'
+  djpeg -pnm -outfile "$WORK/size.pnm" "$1"
+  head -c 64 "$WORK/size.pnm" | tr '\n' ' ' | awk '{print $2 "x" $3}'
 }
 
 # sql QUERY: reads the record store with the sqlite3 shell (independent of boothd).

@@ -41,10 +41,10 @@ expect_exit 0 ctl --json commit
 record=$OUT
 expect_eq "$(json 'd["status"]' <<<"$record")" committed "record status"
 expect_eq "$(json 'd["code"]' <<<"$record")" "$CODE1" "record code"
-photo=$(json 'd["files"][0]["path"]' <<<"$record")
+photo=$(json '[f["path"] for f in d["files"] if f["profile"] == "chsi-upload"][0]' <<<"$record")
 expect_eq "$photo" "$WORK/state/photos/${session}_chsi-upload.jpg" "photo path named by session id"
 expect_eq "$(booth_jpeg_size "$photo")" 480x640 "photo size (djpeg)"
-expect_eq "$(sha256sum "$photo" | cut -d' ' -f1)" "$(json 'd["files"][0]["sha256"]' <<<"$record")" \
+expect_eq "$(sha256sum "$photo" | cut -d' ' -f1)" "$(json '[f["sha256"] for f in d["files"] if f["profile"] == "chsi-upload"][0]' <<<"$record")" \
   "photo sha256"
 expect_eq "$(stat -c %s "$photo")" "$bytes" "photo is the candidate"
 [[ ! -e $candidate ]] || fail "candidate $candidate still there after commit"
@@ -54,7 +54,13 @@ booth_wait_state idle
 # The record store, read without boothd, says the same.
 expect_eq "$(sql "select status, hex(code) = hex(cast('$CODE1' as blob)) from sessions where id = '$session'")" \
   'committed|1' "sessions row"
-expect_eq "$(sql "select count(*) from files where session_id = '$session'")" 1 "files row"
+expect_eq "$(sql "select group_concat(profile) from (select profile from files where session_id = '$session' order by profile)")" \
+  chsi-final,chsi-upload "files rows"
+final=$(json '[f["path"] for f in d["files"] if f["profile"] == "chsi-final"][0]' <<<"$record")
+expect_eq "$(booth_jpeg_size "$final")" 480x640 "chsi-final size (djpeg)"
+final_kb=$(($(stat -c %s "$final") / 1024))
+((final_kb >= 20 && final_kb < 40)) || fail "chsi-final is $final_kb KB, outside 20-40 KB"
+ok "chsi-final is $final_kb KB"
 # The independent client sees the record too.
 expect_match "$(bctl call org.boothd.Booth1 /org/boothd/Booth1 org.boothd.Booth1 ListRecords 'a{sv}' 0)" \
   "\"session_id\" s \"$session\"" "busctl ListRecords"

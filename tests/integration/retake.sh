@@ -28,7 +28,7 @@ expect_eq "$(json 'd["attempt"]' <<<"$OUT")" 2 "second attempt"
 expect_exit 0 ctl --json commit
 expect_eq "$(json 'd["attempts"], d["operator"], d["code"]' <<<"$OUT")" "[2, \"desk 3\", \"$CODE2\"]" \
   "record attempts, operator and code"
-expect_eq "$(booth_files photos)" 1 "one photo"
+expect_eq "$(booth_files photos)" 2 "one photo per profile (chsi-upload, chsi-final)"
 expect_match "$(booth_prop Stats)" '"retakes" t 1' "Stats retakes"
 expect_eq "$(sql "select attempts from sessions where id = '$session'")" 2 "stored attempts"
 booth_daemon_stop
