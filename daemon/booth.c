@@ -130,10 +130,11 @@ GVariant *
 booth_dup_framing(Booth *b)
 {
   GVariantDict d;
-  g_variant_dict_init(&d, NULL);
+  g_variant_dict_init(&d, b->framing);
+  /* Timing moves on every frame without meaning a change of framing. */
+  g_variant_dict_remove(&d, "elapsed_us");
   g_variant_dict_insert_value(&d, "hints", g_variant_new_strv((const char *const *)b->hints, -1));
-  /* Face measurements and their score come with the face analysis; until then 0. */
-  g_variant_dict_insert(&d, "score", "d", 0.0);
+  g_variant_dict_insert(&d, "score", "d", b->framing_score);
   g_variant_dict_insert(&d, "codes_in_view", "u", b->codes_in_view);
   return g_variant_ref_sink(g_variant_dict_end(&d));
 }
@@ -144,18 +145,25 @@ booth_dup_camera(Booth *b)
   GVariantDict d;
   g_variant_dict_init(&d, NULL);
   BoothMailboxStats ms = booth_mailbox_stats(b->mailbox);
+  const BoothCameraStatus *st = &b->camera_status;
+  g_variant_dict_insert(&d, "id", "s", st->id ? st->id : b->config->camera);
+  g_variant_dict_insert(&d, "model", "s", st->model ? st->model : "");
+  g_variant_dict_insert(&d, "state", "s", booth_camera_state_name(st->state));
+  /* What the operator should check, while it does not run. */
+  if (b->camera_error)
+    g_variant_dict_insert(&d, "message", "s", b->camera_error);
   if (b->camera) {
-    g_variant_dict_insert(&d, "id", "s", b->camera->id);
-    g_variant_dict_insert(&d, "model", "s", b->camera->model);
-    g_variant_dict_insert(&d, "width", "i", b->camera->width);
-    g_variant_dict_insert(&d, "height", "i", b->camera->height);
-    g_variant_dict_insert(&d, "fps", "d", b->camera->fps);
-    g_variant_dict_insert(&d, "state", "s", "running");
-  } else {
-    g_variant_dict_insert(&d, "id", "s", b->config->camera);
-    g_variant_dict_insert(&d, "state", "s", "unavailable");
-    g_variant_dict_insert(&d, "error", "s", b->camera_error ? b->camera_error : "");
+    g_variant_dict_insert(&d, "width", "i", st->width);
+    g_variant_dict_insert(&d, "height", "i", st->height);
+    g_variant_dict_insert(&d, "fps", "d", st->fps);
+    g_variant_dict_insert(&d, "streams", "s", st->streams ? st->streams : "");
   }
+  g_variant_dict_insert(&d, "restarts", "u", st->restarts);
+  guint64 converted = 0, corrupt = 0;
+  if (b->camera_supervisor)
+    booth_camera_supervisor_counters(b->camera_supervisor, &converted, &corrupt);
+  g_variant_dict_insert(&d, "converted", "t", converted);
+  g_variant_dict_insert(&d, "dropped_corrupt", "t", corrupt);
   g_variant_dict_insert(&d, "frames", "t", ms.delivered);
   g_variant_dict_insert(&d, "dropped", "t", ms.dropped);
   return g_variant_ref_sink(g_variant_dict_end(&d));
@@ -213,6 +221,18 @@ update_status(Booth *b, BoothState st)
   sd_notifyf(0, "STATUS=%s", status);
 }
 
+/* Framing moves with every analysed frame: at most this often on the bus. */
+#define FRAMING_MIN_INTERVAL_US (250 * 1000)
+
+static gboolean
+framing_deferred(gpointer data)
+{
+  Booth *b = data;
+  b->framing_timer = 0;
+  booth_publish(b);
+  return G_SOURCE_REMOVE;
+}
+
 void
 booth_publish(Booth *b)
 {
@@ -228,8 +248,18 @@ booth_publish(Booth *b)
   }
   if (replace_if_changed(&b->published_session, booth_dup_session(b)))
     names[n++] = "Session";
-  if (replace_if_changed(&b->published_framing, booth_dup_framing(b)))
-    names[n++] = "Framing";
+  gint64 now = g_get_monotonic_time();
+  if (now - b->framing_published_mono >= FRAMING_MIN_INTERVAL_US) {
+    if (replace_if_changed(&b->published_framing, booth_dup_framing(b))) {
+      names[n++] = "Framing";
+      b->framing_published_mono = now;
+    }
+  } else if (!b->framing_timer) {
+    /* Too soon: look again when the interval is over, so the last change is not lost. */
+    b->framing_timer = g_timeout_add(
+        (guint)((FRAMING_MIN_INTERVAL_US - (now - b->framing_published_mono)) / 1000) + 1,
+        framing_deferred, b);
+  }
   names[n] = NULL;
   if (n && b->bus)
     booth_service_properties_changed(b, (char **)names);
@@ -243,12 +273,45 @@ booth_update_hints(Booth *b)
     g_ptr_array_add(hints, "no_frames");
   if (b->session && !b->session->code)
     g_ptr_array_add(hints, "show_code");
+  /* The face hints matter once a student is expected: in a session. */
+  if (b->session && b->camera)
+    for (char **h = b->framing_hints; h && *h; h++)
+      g_ptr_array_add(hints, *h);
   g_ptr_array_add(hints, NULL);
   if (g_strv_equal((const char *const *)b->hints, (const char *const *)hints->pdata))
     return;
   g_strfreev(b->hints);
   b->hints = g_strdupv((char **)hints->pdata);
-  booth_service_emit(b, "FramingHints", g_variant_new("(^asd)", b->hints, 0.0));
+  b->hints_changed = TRUE;
+  booth_emit_hints(b);
+}
+
+/* FramingHints on a change of hints, at most every FRAMING_MIN_INTERVAL_US: a student
+ * wavering at a threshold must not flood the bus; the latest hints always go out. */
+static gboolean
+hints_deferred(gpointer data)
+{
+  Booth *b = data;
+  b->hints_timer = 0;
+  booth_emit_hints(b);
+  return G_SOURCE_REMOVE;
+}
+
+void
+booth_emit_hints(Booth *b)
+{
+  if (!b->hints_changed)
+    return;
+  gint64 now = g_get_monotonic_time();
+  gint64 wait = FRAMING_MIN_INTERVAL_US - (now - b->hints_emitted_mono);
+  if (wait > 0) {
+    if (!b->hints_timer)
+      b->hints_timer = g_timeout_add((guint)(wait / 1000) + 1, hints_deferred, b);
+    return;
+  }
+  b->hints_changed = FALSE;
+  b->hints_emitted_mono = now;
+  booth_service_emit(b, "FramingHints", g_variant_new("(^asd)", b->hints, b->framing_score));
   booth_publish(b);
 }
 
@@ -274,6 +337,45 @@ stats_tick(gpointer data)
 
   booth_update_hints(b);
   return G_SOURCE_CONTINUE;
+}
+
+/* The camera's own property changes with its state, not only once a second. */
+static void
+publish_camera(Booth *b)
+{
+  if (!replace_if_changed(&b->published_camera, booth_dup_camera(b)) || !b->bus)
+    return;
+  const char *names[] = {"Camera", NULL};
+  booth_service_properties_changed(b, (char **)names);
+}
+
+static void
+camera_status_apply(Booth *b, const BoothCameraStatus *st)
+{
+  gboolean was_running = b->camera != NULL;
+  g_clear_pointer(&b->camera, booth_camera_unref);
+  if (st->camera)
+    b->camera = booth_camera_ref(st->camera);
+  g_clear_pointer(&b->camera_error, g_free);
+  if (!b->camera)
+    b->camera_error =
+        g_strdup(st->message && *st->message ? st->message : "check the camera connection");
+  booth_camera_status_clear(&b->camera_status);
+  booth_camera_status_copy(&b->camera_status, st);
+  /* A camera that is back gets time for its first frame before "no_frames". */
+  if (b->camera && !was_running)
+    b->last_frame_mono = g_get_monotonic_time();
+}
+
+/* From the supervisor, through an idle source on this (the main) thread. The session and its
+ * candidate stay whatever the camera does; State says error while there is none. */
+static void
+on_camera_status(const BoothCameraStatus *st, gpointer data)
+{
+  Booth *b = data;
+  camera_status_apply(b, st);
+  publish_camera(b);
+  booth_publish(b);
 }
 
 static gboolean
@@ -313,16 +415,46 @@ booth_new(BoothConfig *config, GError **error)
   else
     booth_notice("store", "%u repairs at start-up in %s", report->len, config->state_dir);
 
+  /* Two analyzers: one for the live worker, one for the capture burst on the job thread.
+   * Both load the face cascades now, so a missing model stops start-up with its name. */
+  BoothAnalyzerOptions ao = {
+      .qr_max_side = config->qr_max_side,
+      .cascade_dir = config->cascade_dir,
+      .min_face = config->min_face,
+      .profile = g_ptr_array_index(config->loaded_profiles, 0),
+      .qr = TRUE,
+  };
+  b->live_analyzer = booth_analyzer_new(&ao, error);
+  ao.qr = FALSE;
+  b->capture_analyzer = b->live_analyzer ? booth_analyzer_new(&ao, error) : NULL;
+  if (!b->capture_analyzer) {
+    booth_free(b);
+    return NULL;
+  }
   b->jobs = g_thread_pool_new((GFunc)job_thread, NULL, 1, TRUE, NULL);
 
-  g_autoptr(GError) cam_error = NULL;
-  b->camera = booth_camera_open(config->camera, config->fps, b->mailbox, &cam_error);
-  if (!b->camera) {
-    /* A booth without a camera still answers: the operator sees why on the bus. */
-    b->camera_error = g_strdup(cam_error->message);
-    booth_warn("camera", "%s", cam_error->message);
-    b->published_state = BOOTH_STATE_ERROR;
-  }
+  /* A booth without a camera still answers: the operator sees why on the bus, and the
+   * supervisor keeps watching for one. It opens the camera in booth_start_frames(). */
+  BoothCameraOptions opts;
+  booth_camera_options_init(&opts);
+  opts.fps = config->fps;
+  opts.width = config->camera_width;
+  opts.height = config->camera_height;
+  opts.viewfinder_width = config->viewfinder_width;
+  opts.viewfinder_height = config->viewfinder_height;
+  opts.pixel_format = config->pixel_format;
+  opts.rotation = config->rotation;
+  opts.exposure_compensation = config->exposure_compensation;
+  opts.awb_lock = config->awb_lock;
+  opts.focus_timeout_ms = config->focus_timeout;
+  BoothCameraTiming timing;
+  booth_camera_timing_init(&timing);
+  timing.frame_timeout_ms = config->frame_timeout * 1000;
+  timing.max_restarts = (guint)config->max_restarts;
+  b->camera_supervisor =
+      booth_camera_supervisor_new(config->camera, &opts, &timing, b->mailbox, on_camera_status, b);
+  b->camera_status.state = BOOTH_CAMERA_ABSENT;
+  b->camera_error = g_strdup("the camera is being opened");
   b->last_frame_mono = g_get_monotonic_time();
   b->stats_timer = g_timeout_add_seconds(1, stats_tick, b);
 
@@ -336,14 +468,12 @@ void
 booth_start_frames(Booth *b)
 {
   g_assert(b && !b->analysis);
-  g_autoptr(GError) error = NULL;
-  if (b->camera && !booth_camera_start(b->camera, &error)) {
-    b->camera_error = g_strdup(error->message);
-    booth_warn("camera", "%s", error->message);
-    g_clear_pointer(&b->camera, booth_camera_free);
-  }
-  b->analysis =
-      booth_analysis_worker_start(b->mailbox, b->config->qr_max_side, NULL, booth_on_analysis, b);
+  BoothCameraStatus first = {0};
+  booth_camera_supervisor_start(b->camera_supervisor, &first);
+  camera_status_apply(b, &first);
+  booth_camera_status_clear(&first);
+  b->analysis = booth_analysis_worker_start(b->mailbox, g_steal_pointer(&b->live_analyzer), NULL,
+                                            booth_on_analysis, b);
   b->last_frame_mono = g_get_monotonic_time();
   booth_publish(b);
 }
@@ -354,16 +484,21 @@ booth_free(Booth *b)
   if (!b)
     return;
   g_clear_handle_id(&b->stats_timer, g_source_remove);
+  g_clear_handle_id(&b->framing_timer, g_source_remove);
+  g_clear_handle_id(&b->hints_timer, g_source_remove);
   g_clear_handle_id(&b->watchdog_timer, g_source_remove);
-  if (b->camera)
-    booth_camera_stop(b->camera);
   booth_mailbox_close(b->mailbox);
   g_clear_pointer(&b->analysis, booth_analysis_worker_stop);
   if (b->jobs)
     g_thread_pool_free(b->jobs, FALSE, TRUE); /* finish queued storage work */
+  /* After the jobs, which may be taking stills from the camera. */
+  g_clear_pointer(&b->camera_supervisor, booth_camera_supervisor_free);
+  g_clear_pointer(&b->live_analyzer, booth_analyzer_free);
+  g_clear_pointer(&b->capture_analyzer, booth_analyzer_free);
   while (g_main_context_iteration(NULL, FALSE))
     ;
-  g_clear_pointer(&b->camera, booth_camera_free);
+  g_clear_pointer(&b->camera, booth_camera_unref);
+  booth_camera_status_clear(&b->camera_status);
   booth_session_free(b->session);
   sd_bus_slot_unref(b->vtable_slot);
   if (b->bus_source) {
@@ -381,6 +516,8 @@ booth_free(Booth *b)
   g_free(b->camera_error);
   g_clear_pointer(&b->published_session, g_variant_unref);
   g_clear_pointer(&b->published_framing, g_variant_unref);
+  g_clear_pointer(&b->framing, g_variant_unref);
+  g_strfreev(b->framing_hints);
   g_clear_pointer(&b->published_camera, g_variant_unref);
   g_clear_pointer(&b->published_stats, g_variant_unref);
   g_free(b);

@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "analysis/analysis.h"
+#include "camera/camera-supervisor.h"
 #include "camera/camera.h"
 #include "config.h"
 #include "frame.h"
@@ -78,11 +79,15 @@ typedef struct Booth {
   BoothConfig *config;
   GMainLoop *loop;
   BoothMailbox *mailbox;
-  BoothCamera *camera;
-  char *camera_error; /* why there is no camera, NULL when it runs */
+  BoothCamera *camera; /* a reference to the running camera; NULL when none runs */
+  char *camera_error;  /* why there is no camera, NULL when it runs */
+  BoothCameraSupervisor *camera_supervisor; /* owns the camera; its statuses set the two above */
+  BoothCameraStatus camera_status;          /* the supervisor's last word */
   BoothAnalysisWorker *analysis;
-  BoothStore *store; /* used only on the job thread after start-up */
-  GThreadPool *jobs; /* one thread: capture processing and storage, in order */
+  BoothAnalyzer *live_analyzer;    /* until the worker takes it */
+  BoothAnalyzer *capture_analyzer; /* used on the job thread only */
+  BoothStore *store;               /* used only on the job thread after start-up */
+  GThreadPool *jobs;               /* one thread: capture processing and storage, in order */
 
   sd_bus *bus;
   GSource *bus_source;
@@ -91,7 +96,13 @@ typedef struct Booth {
   BoothSession *session;
   GHashTable *recent_codes; /* GBytes -> gint64 last seen (monotonic) */
   guint codes_in_view;
-  char **hints;
+  char **hints;         /* published: the session's and the framing's */
+  GVariant *framing;    /* a{sv} of the latest analysed frame, NULL before the first */
+  char **framing_hints; /* its hints */
+  double framing_score;
+  gint64 framing_published_mono, hints_emitted_mono;
+  guint framing_timer, hints_timer;
+  gboolean hints_changed;
   gint64 last_frame_mono;
   BoothCounters counters;
   gint64 started_mono;
@@ -103,11 +114,13 @@ typedef struct Booth {
   guint watchdog_timer;
 } Booth;
 
-/* Opens the store, reconciles, opens the camera; NULL and a clear error on failure. */
+/* Opens the store, reconciles, sets up the camera supervisor; NULL and a clear error on
+ * failure. A missing camera is no failure: it is a state the bus shows. */
 Booth *booth_new(BoothConfig *config, GError **error);
 void booth_free(Booth *b);
 gboolean booth_start_bus(Booth *b, const char *bus_spec, GError **error);
-/* Starts the camera and the analysis worker: after the bus, so no scan goes unseen. */
+/* Opens and starts the camera (waiting for the first attempt, so the state is known before
+ * READY) and the analysis worker: after the bus, so no scan goes unseen. */
 void booth_start_frames(Booth *b);
 
 BoothState booth_get_state(Booth *b);
@@ -118,8 +131,9 @@ GVariant *booth_dup_stats(Booth *b);
 /* Compares with what was published and emits PropertiesChanged for what differs. */
 void booth_publish(Booth *b);
 
-/* Recomputes the hints; on change emits FramingHints and publishes. */
+/* Recomputes the hints; on change emits FramingHints (rate-limited) and publishes. */
 void booth_update_hints(Booth *b);
+void booth_emit_hints(Booth *b);
 
 /* Runs work on the job thread, then done on the main thread. */
 typedef void (*BoothJobFunc)(Booth *b, gpointer data);

@@ -2,46 +2,13 @@
 
 #include <math.h>
 
+#include "analysis/checks.h"
 #include "error.h"
 #include "json.h"
+#include "log.h"
 #include "photo/crop.h"
 #include "photo/image.h"
 #include "photo/jpeg.h"
-
-typedef struct {
-  const char *name;
-  gboolean pass;
-  double value;
-  double min, max; /* NAN when unbounded */
-  const char *unit;
-  char *message;
-} Check;
-
-static void
-check_add(GArray *checks, const char *name, double value, double min, double max, const char *unit)
-{
-  Check c = {name, TRUE, value, min, max, unit, NULL};
-  if (!isnan(min) && value < min)
-    c.pass = FALSE;
-  if (!isnan(max) && value > max)
-    c.pass = FALSE;
-  const char *sp = *unit ? " " : "";
-  if (isnan(min))
-    c.message = g_strdup_printf("%s %g%s%s, at most %g", name, value, sp, unit, max);
-  else if (isnan(max))
-    c.message = g_strdup_printf("%s %g%s%s, at least %g", name, value, sp, unit, min);
-  else if (min == max)
-    c.message = g_strdup_printf("%s %g%s%s, must be %g", name, value, sp, unit, min);
-  else
-    c.message = g_strdup_printf("%s %g%s%s, must be %g..%g", name, value, sp, unit, min, max);
-  g_array_append_val(checks, c);
-}
-
-static void
-check_clear(gpointer p)
-{
-  g_free(((Check *)p)->message);
-}
 
 void
 booth_photo_free(BoothPhoto *p)
@@ -71,53 +38,13 @@ booth_candidate_free(BoothCandidate *c)
   g_free(c);
 }
 
-/* The checks as D-Bus (aa{sv}) and as JSON for the record, and the names that failed. */
-static void
-checks_export(GArray *checks, BoothPhoto *photo)
-{
-  GVariantBuilder cb;
-  g_variant_builder_init(&cb, G_VARIANT_TYPE("aa{sv}"));
-  g_autoptr(GPtrArray) failed = g_ptr_array_new();
-  GString *js = g_string_new("[");
-  for (guint i = 0; i < checks->len; i++) {
-    const Check *k = &g_array_index(checks, Check, i);
-    GVariantDict d;
-    g_variant_dict_init(&d, NULL);
-    g_variant_dict_insert(&d, "name", "s", k->name);
-    g_variant_dict_insert(&d, "pass", "b", k->pass);
-    g_variant_dict_insert(&d, "value", "d", k->value);
-    if (!isnan(k->min))
-      g_variant_dict_insert(&d, "min", "d", k->min);
-    if (!isnan(k->max))
-      g_variant_dict_insert(&d, "max", "d", k->max);
-    g_variant_dict_insert(&d, "unit", "s", k->unit);
-    g_variant_dict_insert(&d, "message", "s", k->message);
-    g_variant_builder_add_value(&cb, g_variant_dict_end(&d));
-    if (!k->pass)
-      g_ptr_array_add(failed, g_strdup(k->name));
-
-    g_string_append(js, i ? ",{\"name\":" : "{\"name\":");
-    booth_json_string(js, k->name);
-    g_string_append_printf(js, ",\"pass\":%s,\"value\":", k->pass ? "true" : "false");
-    booth_json_number(js, k->value);
-    g_string_append(js, ",\"min\":");
-    booth_json_number(js, k->min);
-    g_string_append(js, ",\"max\":");
-    booth_json_number(js, k->max);
-    g_string_append(js, ",\"unit\":");
-    booth_json_string(js, k->unit);
-    g_string_append_c(js, '}');
-  }
-  g_string_append_c(js, ']');
-  photo->checks = g_variant_ref_sink(g_variant_builder_end(&cb));
-  photo->checks_json = g_string_free(js, FALSE);
-  g_ptr_array_add(failed, NULL);
-  photo->failed = (char **)g_ptr_array_steal(failed, NULL);
-}
-
+/* Crop, scale with the area filter, encode into the size window, then measure the file as a
+ * reader will see it: decoded again, faces found again, every check of the profile. */
 static BoothPhoto *
-photo_make(const BoothFrame *frame, const BoothProfile *p, BoothRect crop, GError **error)
+photo_make(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, BoothBox box,
+           GError **error)
 {
+  BoothRect crop = {box.x, box.y, box.width, box.height};
   g_autoptr(BoothFrame) scaled = booth_image_crop_scale(frame, crop, p->width, p->height);
   if (!scaled) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "out of memory scaling the capture");
@@ -127,8 +54,6 @@ photo_make(const BoothFrame *frame, const BoothProfile *p, BoothRect crop, GErro
   if (!booth_jpeg_encode_to_window(scaled, (gsize)p->min_kb * 1024, (gsize)p->max_kb * 1024,
                                    p->min_quality, p->dpi, &jr, error))
     return NULL;
-
-  /* Measure the file as a reader will see it. */
   gsize len;
   const guint8 *data = g_bytes_get_data(jr.data, &len);
   g_autoptr(GError) local = NULL;
@@ -138,15 +63,8 @@ photo_make(const BoothFrame *frame, const BoothProfile *p, BoothRect crop, GErro
                 p->name, local->message);
     return NULL;
   }
-  g_autoptr(GArray) checks = g_array_new(FALSE, FALSE, sizeof(Check));
-  g_array_set_clear_func(checks, check_clear);
-  check_add(checks, "width", back->width, p->width, p->width, "px");
-  check_add(checks, "height", back->height, p->height, p->height, "px");
-  check_add(checks, "aspect", round((double)back->width / back->height * 1e4) / 1e4,
-            (double)p->aspect_w / p->aspect_h - 5e-4, (double)p->aspect_w / p->aspect_h + 5e-4,
-            "w/h");
-  check_add(checks, "file_size", round((double)len / 1024.0 * 10) / 10, p->min_kb, p->max_kb, "KB");
-  check_add(checks, "jpeg_quality", jr.quality, p->min_quality, 100, "");
+  g_autoptr(GArray) faces = booth_analyzer_faces(an, back);
+  GArray *checks = booth_checks_run(back, faces, p, len, jr.quality);
 
   BoothPhoto *photo = g_new0(BoothPhoto, 1);
   photo->profile = p;
@@ -155,12 +73,15 @@ photo_make(const BoothFrame *frame, const BoothProfile *p, BoothRect crop, GErro
   photo->height = back->height;
   photo->quality = jr.quality;
   photo->fits = jr.fits;
-  checks_export(checks, photo);
+  photo->checks = g_variant_ref_sink(booth_checks_to_variant(checks));
+  photo->checks_json = booth_checks_to_json(checks);
+  photo->failed = booth_checks_failed(checks);
+  booth_checks_free(checks);
   return photo;
 }
 
 static GVariant *
-photo_summary(const BoothPhoto *ph)
+photo_summary(const BoothPhoto *ph, BoothBox crop)
 {
   GVariantDict d;
   g_variant_dict_init(&d, NULL);
@@ -171,27 +92,87 @@ photo_summary(const BoothPhoto *ph)
   g_variant_dict_insert(&d, "quality", "i", ph->quality);
   g_variant_dict_insert(&d, "fits", "b", ph->fits);
   g_variant_dict_insert(&d, "passed", "b", ph->failed[0] == NULL);
+  g_variant_dict_insert(&d, "crop", "(iiii)", crop.x, crop.y, crop.width, crop.height);
   g_variant_dict_insert_value(&d, "checks", ph->checks);
   return g_variant_dict_end(&d);
 }
 
-BoothCandidate *
-booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profiles,
-                      guint n_profiles, const char *session_id, guint attempt, GError **error)
+/* Where each profile crops the chosen frame. Without force, a face is needed and the
+ * profile's geometry must be met; with force, the nearest crop (or the centred one) is
+ * taken and the checks say what fails. */
+static gboolean
+choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, gboolean force,
+            BoothBox *crop, GString *problems, GError **error)
 {
-  g_assert(frame && profiles && n_profiles > 0 && session_id);
+  booth_analyzer_set_profile(an, p);
+  g_autoptr(BoothAnalysis) a = booth_analyzer_run(an, frame);
+  if (a->framing.has_face && a->framing.crop_ok) {
+    *crop = a->framing.geometry.crop;
+    return TRUE;
+  }
+  if (!force) {
+    if (!a->framing.has_face)
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_FACE,
+                  "no face in the frame: the student should sit facing the camera (Capture with "
+                  "force=true takes the photo anyway)");
+    else
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE,
+                  "the %s photo cannot be framed: %s (Capture with force=true takes it anyway)",
+                  p->name, a->framing.crop_problem ? a->framing.crop_problem : "unknown problem");
+    return FALSE;
+  }
+  if (a->framing.has_face) {
+    *crop = a->framing.geometry.crop;
+    g_string_append_printf(problems, "%s%s: %s", problems->len ? "; " : "", p->name,
+                           a->framing.crop_problem);
+  } else {
+    BoothRect r = booth_crop_centered(frame->width, frame->height, p->aspect_w, p->aspect_h);
+    *crop = (BoothBox){r.x, r.y, r.width, r.height};
+    g_string_append_printf(problems, "%s%s: no face, centred crop", problems->len ? "; " : "",
+                           p->name);
+  }
+  return TRUE;
+}
+
+BoothCandidate *
+booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst,
+                      const BoothProfile *const *profiles, guint n_profiles, const char *session_id,
+                      guint attempt, gboolean force, GError **error)
+{
+  g_assert(an && burst && n_burst > 0 && profiles && n_profiles > 0 && session_id);
+
+  /* The best framed frame of the burst: sharpness, eyes and framing are all in the score. */
+  guint best = 0;
+  double best_score = -1;
+  g_autoptr(GVariant) best_framing = NULL;
+  booth_analyzer_set_profile(an, profiles[0]);
+  for (guint i = 0; i < n_burst; i++) {
+    g_autoptr(BoothAnalysis) a = booth_analyzer_run(an, burst[i]);
+    booth_debug("capture", "burst frame %u (%s): score %.3f, %d faces", i,
+                burst[i]->origin ? burst[i]->origin : "camera", a->framing.score,
+                a->framing.n_faces);
+    if (a->framing.score > best_score) {
+      best = i;
+      best_score = a->framing.score;
+      g_clear_pointer(&best_framing, g_variant_unref);
+      best_framing = g_variant_ref_sink(booth_framing_to_variant(&a->framing));
+    }
+  }
+  const BoothFrame *frame = burst[best];
+
   g_autoptr(BoothCandidate) c = g_new0(BoothCandidate, 1);
   c->photos = g_ptr_array_new_with_free_func((GDestroyNotify)booth_photo_free);
-  BoothRect crop0 = {0, 0, 0, 0};
+  g_autoptr(GString) problems = g_string_new(NULL);
+  g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(BoothBox));
   for (guint i = 0; i < n_profiles; i++) {
-    const BoothProfile *p = profiles[i];
-    BoothRect crop = booth_crop_centered(frame->width, frame->height, p->aspect_w, p->aspect_h);
-    if (i == 0)
-      crop0 = crop;
-    BoothPhoto *ph = photo_make(frame, p, crop, error);
+    BoothBox crop;
+    if (!choose_crop(an, frame, profiles[i], force, &crop, problems, error))
+      return NULL;
+    BoothPhoto *ph = photo_make(an, frame, profiles[i], crop, error);
     if (!ph)
       return NULL;
     g_ptr_array_add(c->photos, ph);
+    g_array_append_val(crops, crop);
   }
 
   const BoothPhoto *main = g_ptr_array_index(c->photos, 0);
@@ -200,6 +181,8 @@ booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profil
   GVariantBuilder pb, wb;
   g_variant_builder_init(&pb, G_VARIANT_TYPE("aa{sv}"));
   g_variant_builder_init(&wb, G_VARIANT_TYPE("as"));
+  if (problems->len)
+    g_variant_builder_add(&wb, "s", problems->str);
   for (guint i = 0; i < c->photos->len; i++) {
     const BoothPhoto *ph = g_ptr_array_index(c->photos, i);
     for (char **f = ph->failed; *f; f++)
@@ -207,7 +190,7 @@ booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profil
     g_string_append(js, i ? "," : "");
     booth_json_string(js, ph->profile->name);
     g_string_append_printf(js, ":%s", ph->checks_json);
-    g_variant_builder_add_value(&pb, photo_summary(ph));
+    g_variant_builder_add_value(&pb, photo_summary(ph, g_array_index(crops, BoothBox, i)));
     if (!ph->fits)
       g_variant_builder_add_value(
           &wb, g_variant_new_take_string(g_strdup_printf(
@@ -221,6 +204,7 @@ booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profil
   g_ptr_array_add(failed, NULL);
   c->failed = (char **)g_ptr_array_steal(failed, NULL);
 
+  BoothBox crop0 = g_array_index(crops, BoothBox, 0);
   GVariantDict r;
   g_variant_dict_init(&r, NULL);
   g_variant_dict_insert(&r, "session_id", "s", session_id);
@@ -232,10 +216,15 @@ booth_capture_process(const BoothFrame *frame, const BoothProfile *const *profil
   g_variant_dict_insert(&r, "fits", "b", main->fits);
   g_variant_dict_insert(&r, "passed", "b", passed);
   g_variant_dict_insert(&r, "attempt", "u", attempt);
+  g_variant_dict_insert(&r, "forced", "b", force);
+  g_variant_dict_insert(&r, "burst", "u", n_burst);
+  g_variant_dict_insert(&r, "burst_best", "u", best);
+  g_variant_dict_insert(&r, "score", "d", best_score);
   g_variant_dict_insert(&r, "source", "s", frame->origin ? frame->origin : "");
   g_variant_dict_insert(&r, "source_width", "i", frame->width);
   g_variant_dict_insert(&r, "source_height", "i", frame->height);
   g_variant_dict_insert(&r, "crop", "(iiii)", crop0.x, crop0.y, crop0.width, crop0.height);
+  g_variant_dict_insert_value(&r, "framing", best_framing);
   g_variant_dict_insert_value(&r, "checks", main->checks);
   g_variant_dict_insert_value(&r, "photos", g_variant_builder_end(&pb));
   g_variant_dict_insert_value(&r, "failed", g_variant_new_strv((const char *const *)c->failed, -1));

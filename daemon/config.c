@@ -5,10 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/faces.h"
 #include "boothd-build.h"
+#include "camera/camera.h"
 #include "error.h"
 
-typedef enum { KEY_BOOL, KEY_INT, KEY_DOUBLE, KEY_STRING, KEY_STRV, KEY_RGB, KEY_RATIO } KeyType;
+typedef enum {
+  KEY_BOOL,
+  KEY_INT,
+  KEY_DOUBLE,
+  KEY_STRING,
+  KEY_STRV,
+  KEY_RGB,
+  KEY_RATIO,
+  KEY_ROTATION,     /* int: 0, 90, 180 or 270 */
+  KEY_PIXEL_FORMAT, /* string: auto or a format boothd takes from a camera */
+} KeyType;
 
 typedef struct {
   const char *group;
@@ -34,9 +46,22 @@ static const KeySpec config_keys[] = {
     CFG("Booth", "allowed_group", KEY_STRING, 1, 64, allowed_group),
     CFG("Camera", "fps", KEY_DOUBLE, 0.1, 120, fps),
     CFG("Camera", "capture_timeout", KEY_INT, 1, 120, capture_timeout),
+    CFG("Camera", "width", KEY_INT, 0, 16384, camera_width),
+    CFG("Camera", "height", KEY_INT, 0, 16384, camera_height),
+    CFG("Camera", "viewfinder_width", KEY_INT, 0, 16384, viewfinder_width),
+    CFG("Camera", "viewfinder_height", KEY_INT, 0, 16384, viewfinder_height),
+    CFG("Camera", "pixel_format", KEY_PIXEL_FORMAT, 1, 16, pixel_format),
+    CFG("Camera", "rotation", KEY_ROTATION, 0, 270, rotation),
+    CFG("Camera", "exposure_compensation", KEY_DOUBLE, -8, 8, exposure_compensation),
+    CFG("Camera", "awb_lock", KEY_BOOL, 0, 0, awb_lock),
+    CFG("Camera", "focus_timeout", KEY_INT, 0, 10000, focus_timeout),
+    CFG("Camera", "frame_timeout", KEY_INT, 1, 600, frame_timeout),
+    CFG("Camera", "max_restarts", KEY_INT, 0, 100, max_restarts),
     CFG("Analysis", "qr_max_side", KEY_INT, 160, 8192, qr_max_side),
     CFG("Analysis", "code_max_bytes", KEY_INT, 16, 7089, code_max_bytes),
     CFG("Analysis", "code_forget", KEY_INT, 0, 3600, code_forget),
+    CFG("Analysis", "cascade_dir", KEY_STRING, 1, 4096, cascade_dir),
+    CFG("Analysis", "min_face", KEY_DOUBLE, 0.02, 1.0, min_face),
 };
 
 #define PRO(g, k, t, lo, hi, field)                                                                \
@@ -53,8 +78,50 @@ static const KeySpec profile_keys[] = {
     PRO("Profile", "max_kb", KEY_INT, 1, 65536, max_kb),
     PRO("Profile", "min_quality", KEY_INT, 1, 100, min_quality),
     PRO("Profile", "dpi", KEY_INT, 0, 4800, dpi),
+    PRO("Geometry", "head_top_min", KEY_INT, 0, 8192, head_top_min),
+    PRO("Geometry", "head_top_max", KEY_INT, 0, 8192, head_top_max),
+    PRO("Geometry", "eye_line_min", KEY_INT, 0, 8192, eye_line_min),
+    PRO("Geometry", "eye_line_max", KEY_INT, 0, 8192, eye_line_max),
+    PRO("Geometry", "face_width_min", KEY_INT, 1, 8192, face_width_min),
+    PRO("Geometry", "face_width_max", KEY_INT, 1, 8192, face_width_max),
+    PRO("Geometry", "face_width_factor", KEY_DOUBLE, 0.5, 3, face_width_factor),
+    PRO("Geometry", "max_enlarge", KEY_DOUBLE, 0.1, 4, max_enlarge),
+    PRO("Geometry", "centre_max", KEY_INT, 0, 8192, centre_max),
     PRO("Background", "color", KEY_RGB, 0, 255, background),
+    PRO("Background", "max_distance", KEY_DOUBLE, 0, 400, bg_max_distance),
+    PRO("Background", "max_spread", KEY_DOUBLE, 0, 400, bg_max_spread),
+    PRO("Background", "max_gradient", KEY_DOUBLE, 0, 400, bg_max_gradient),
+    PRO("Background", "max_foreign", KEY_DOUBLE, 0, 1, bg_max_foreign),
+    PRO("Checks", "max_tilt_deg", KEY_DOUBLE, 0, 90, max_tilt_deg),
+    PRO("Checks", "luma_min", KEY_INT, 0, 255, luma_min),
+    PRO("Checks", "luma_max", KEY_INT, 0, 255, luma_max),
+    PRO("Checks", "max_clipped", KEY_DOUBLE, 0, 1, max_clipped),
+    PRO("Checks", "min_sharpness", KEY_DOUBLE, 0, 1e6, min_sharpness),
+    PRO("Checks", "clothing_min_distance", KEY_DOUBLE, 0, 400, clothing_min_distance),
+    PRO("Capture", "burst", KEY_INT, 1, 30, burst),
 };
+
+/* Pairs of keys where the first may not exceed the second. */
+typedef struct {
+  const char *group;
+  const char *lo_key, *hi_key;
+  size_t lo, hi;
+} IntPair;
+
+#define PAIR(g, a, b)                                                                              \
+  {                                                                                                \
+    g, #a, #b, offsetof(BoothProfile, a), offsetof(BoothProfile, b)                                \
+  }
+static const IntPair profile_pairs[] = {
+    PAIR("Geometry", head_top_min, head_top_max),
+    PAIR("Geometry", eye_line_min, eye_line_max),
+    PAIR("Geometry", face_width_min, face_width_max),
+    /* The head's top lies above the eyes: a band pair that overlaps describes no face. */
+    PAIR("Geometry", head_top_max, eye_line_min),
+    PAIR("Checks", luma_min, luma_max),
+};
+
+#define PROFILE_UNSET (-1)
 
 /* GKeyFile does not keep line numbers: find them in the text for the message. */
 static int
@@ -203,6 +270,24 @@ apply_key(const KeySpec *spec, GKeyFile *kf, void *target, const char *path, con
     memcpy(field, rgb, 3);
     return TRUE;
   }
+  case KEY_ROTATION: {
+    gint64 n;
+    if (!parse_int(v, &n) || (n != 0 && n != 90 && n != 180 && n != 270))
+      return fail_at(error, path, text, spec->group, spec->key,
+                     "'%s' is not a rotation (use 0, 90, 180 or 270 degrees clockwise)", v);
+    *(int *)field = (int)n;
+    return TRUE;
+  }
+  case KEY_PIXEL_FORMAT:
+    if (!booth_camera_pixel_format_valid(v))
+      return fail_at(error, path, text, spec->group, spec->key,
+                     "'%s' is not a pixel format boothd takes from a camera (use auto, MJPEG, "
+                     "YUYV, UYVY, NV12, NV21, RGB888, BGR888, XRGB8888, XBGR8888, RGBX8888 or "
+                     "BGRX8888, as libcamera names them)",
+                     v);
+    g_free(*(char **)field);
+    *(char **)field = g_steal_pointer(&v);
+    return TRUE;
   case KEY_RATIO: {
     g_auto(GStrv) parts = g_strsplit(v, ":", -1);
     gint64 a, b;
@@ -262,6 +347,26 @@ booth_profile_free(BoothProfile *p)
   g_free(p);
 }
 
+/* A profile that leaves a band out gets the CHSI registration image's proportions at its own
+ * size, so a new standard file only names what differs. */
+static void
+profile_fill_geometry(BoothProfile *p)
+{
+  const struct {
+    int *field;
+    int chsi, of; /* the CHSI value, and the CHSI side it is a share of */
+    int side;
+  } fill[] = {
+      {&p->head_top_min, 50, 640, p->height},   {&p->head_top_max, 110, 640, p->height},
+      {&p->eye_line_min, 200, 640, p->height},  {&p->eye_line_max, 300, 640, p->height},
+      {&p->face_width_min, 180, 480, p->width}, {&p->face_width_max, 300, 480, p->width},
+      {&p->centre_max, 24, 480, p->width},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(fill); i++)
+    if (*fill[i].field == PROFILE_UNSET)
+      *fill[i].field = (int)((gint64)fill[i].chsi * fill[i].side / fill[i].of);
+}
+
 BoothProfile *
 booth_profile_load(const char *path, GError **error)
 {
@@ -278,6 +383,25 @@ booth_profile_load(const char *path, GError **error)
   p->aspect_h = 4;
   p->min_quality = 1;
   p->background[0] = 100, p->background[1] = 197, p->background[2] = 255;
+  p->head_top_min = p->head_top_max = PROFILE_UNSET;
+  p->eye_line_min = p->eye_line_max = PROFILE_UNSET;
+  p->face_width_min = p->face_width_max = PROFILE_UNSET;
+  p->centre_max = PROFILE_UNSET;
+  /* Cheek-to-cheek width (dlib landmarks 0 and 16) over the width of OpenCV's
+   * lbpcascade_frontalface_improved box: median 1.236, sd 0.068 over 37 faces. */
+  p->face_width_factor = 1.24;
+  p->max_enlarge = 1.0;
+  p->bg_max_distance = 30;
+  p->bg_max_spread = 6;
+  p->bg_max_gradient = 15;
+  p->bg_max_foreign = 0.02;
+  p->max_tilt_deg = 5;
+  p->luma_min = 90;
+  p->luma_max = 210;
+  p->max_clipped = 0.02;
+  p->min_sharpness = 30;
+  p->clothing_min_distance = 20;
+  p->burst = 3;
   if (!load_keyfile(path, profile_keys, G_N_ELEMENTS(profile_keys), p, error))
     return NULL;
   if (!p->width || !p->height || !p->max_kb) {
@@ -297,6 +421,22 @@ booth_profile_load(const char *path, GError **error)
                 p->height, p->aspect_w, p->aspect_h);
     return NULL;
   }
+  profile_fill_geometry(p);
+  for (size_t i = 0; i < G_N_ELEMENTS(profile_pairs); i++) {
+    const IntPair *q = &profile_pairs[i];
+    int lo = *(int *)((char *)p + q->lo), hi = *(int *)((char *)p + q->hi);
+    if (lo > hi) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "%s: [%s] %s %d is above %s %d",
+                  path, q->group, q->lo_key, lo, q->hi_key, hi);
+      return NULL;
+    }
+  }
+  if (p->eye_line_max >= p->height || p->face_width_max > p->width) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                "%s: [Geometry] eye_line_max %d and face_width_max %d must lie inside %dx%d", path,
+                p->eye_line_max, p->face_width_max, p->width, p->height);
+    return NULL;
+  }
   return g_steal_pointer(&p);
 }
 
@@ -307,10 +447,12 @@ booth_config_free(BoothConfig *c)
     return;
   g_free(c->path);
   g_free(c->camera);
+  g_free(c->pixel_format);
   g_free(c->state_dir);
   g_free(c->profile_dir);
   g_strfreev(c->profiles);
   g_free(c->allowed_group);
+  g_free(c->cascade_dir);
   if (c->loaded_profiles)
     g_ptr_array_unref(c->loaded_profiles);
   g_free(c);
@@ -328,13 +470,28 @@ booth_config_load(const char *path, GError **error)
   c->allowed_group = g_strdup("boothd");
   c->fps = 15;
   c->capture_timeout = 5;
+  c->pixel_format = g_strdup("auto");
+  c->focus_timeout = 2000;
+  c->frame_timeout = 5;
+  c->max_restarts = 3;
   c->qr_max_side = 1280;
   c->code_max_bytes = 4096;
   c->code_forget = 3;
+  c->cascade_dir = g_strdup(BOOTH_FACE_CASCADE_DIR);
+  c->min_face = 0.15;
   if (path) {
     c->path = g_canonicalize_filename(path, NULL);
     if (!load_keyfile(path, config_keys, G_N_ELEMENTS(config_keys), c, error))
       return NULL;
+  }
+  /* A size needs both sides; 0 for both lets the camera's largest be used. */
+  if ((c->camera_width == 0) != (c->camera_height == 0) ||
+      (c->viewfinder_width == 0) != (c->viewfinder_height == 0)) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                "%s: [Camera] width and height (and viewfinder_width and viewfinder_height) are "
+                "set together, or both left at 0",
+                c->path);
+    return NULL;
   }
   if (!c->profile_dir) {
     /* Profiles live beside the configuration file unless told otherwise. */

@@ -17,7 +17,37 @@ typedef struct {
   int max_kb;
   int min_quality; /* lowest JPEG quality allowed */
   int dpi;         /* JFIF density written into the file */
+
+  /* [Geometry], in output pixels. A key left out takes the CHSI proportions at the
+   * profile's size (head top 50-110 and eye line 200-300 of 640, face width 180-300 and
+   * centre 24 of 480). */
+  int head_top_min; /* rows from the top edge to the top of the head (hair included) */
+  int head_top_max;
+  int eye_line_min; /* rows from the top edge to the line through the eye centres */
+  int eye_line_max;
+  int face_width_min; /* cheek to cheek */
+  int face_width_max;
+  double face_width_factor; /* face width = face detector box width * this */
+  int centre_max;           /* the face centre may be this far off the middle column */
+  double max_enlarge;       /* output pixels per frame pixel at most: enlarging adds no detail */
+
+  /* [Background] */
   guint8 background[3];
+  double bg_max_distance; /* CIE76 colour distance of the measured mean from background */
+  double bg_max_spread;   /* RMS colour distance around the fitted smooth background */
+  double bg_max_gradient; /* colour change of the fitted background across the photo */
+  double bg_max_foreign;  /* share of the background region that is not background */
+
+  /* [Checks] */
+  double max_tilt_deg; /* eye line off horizontal */
+  int luma_min;        /* mean luma (BT.601, 0-255) of the face */
+  int luma_max;
+  double max_clipped;           /* share of face pixels at luma 250 or more */
+  double min_sharpness;         /* variance of the Laplacian of the face's luma */
+  double clothing_min_distance; /* CIE76 from the background and from skin or yellow */
+
+  /* [Capture] */
+  int burst; /* frames taken at Capture; the best framed one is kept */
 } BoothProfile;
 
 void booth_profile_free(BoothProfile *p);
@@ -26,7 +56,7 @@ BoothProfile *booth_profile_load(const char *path, GError **error);
 
 typedef struct {
   char *path;   /* the file read, NULL for built-in defaults */
-  char *camera; /* "file:PATH" */
+  char *camera; /* "auto", "libcamera:ID" or "file:PATH" */
   char *state_dir;
   char *profile_dir;
   char **profiles;     /* names; the first is the session's default */
@@ -37,7 +67,19 @@ typedef struct {
   int qr_max_side;     /* frames are scaled down to at most this for QR scanning */
   int code_max_bytes;  /* longer capture codes are refused */
   int capture_timeout; /* seconds to wait for a frame at Capture */
-  int code_forget;     /* seconds a code must be out of view before it counts as new */
+  /* [Camera] for libcamera cameras (the file camera uses fps alone) */
+  int camera_width, camera_height;         /* capture size; 0: the largest the camera offers */
+  int viewfinder_width, viewfinder_height; /* 0: the capture's aspect, 1280 wide at most */
+  char *pixel_format;                      /* libcamera's name, or "auto" */
+  int rotation;                            /* 0, 90, 180 or 270 degrees clockwise */
+  double exposure_compensation;            /* EV */
+  gboolean awb_lock;                       /* fix white balance once it has settled */
+  int focus_timeout;                       /* ms a still waits for autofocus; 0: none */
+  int frame_timeout;                       /* s without a frame before a restart */
+  int max_restarts;                        /* restarts of a hung camera before giving up */
+  int code_forget;   /* seconds a code must be out of view before it counts as new */
+  char *cascade_dir; /* the face and eye cascades (opencv-data) */
+  double min_face;   /* smallest face searched, share of the frame's shorter side */
 
   GPtrArray *loaded_profiles; /* BoothProfile*, in the order of profiles */
 } BoothConfig;

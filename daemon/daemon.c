@@ -3,10 +3,12 @@
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <systemd/sd-daemon.h>
 
 #include "analysis/analysis.h"
 #include "booth.h"
+#include "capture.h"
 #include "json.h"
 #include "boothd-build.h"
 #include "log.h"
@@ -21,26 +23,71 @@ on_signal(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static int
-run_analyze(char **files, int qr_max_side)
+static void
+print_error(const char *file, const char *message)
 {
-  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(qr_max_side);
+  g_autoptr(GString) s = g_string_new("{\"file\":");
+  booth_json_string(s, file);
+  g_string_append(s, ",\"error\":");
+  booth_json_string(s, message);
+  printf("%s}\n", s->str);
+}
+
+/* The live analysis on files, and with a profile what Capture would make of each: the crop
+ * and every check of the photo, with force (so a photo that fails still shows why). */
+static int
+run_analyze(BoothConfig *config, const char *profile_name, char **files)
+{
+  g_autoptr(GError) error = NULL;
+  const BoothProfile *profile = g_ptr_array_index(config->loaded_profiles, 0);
+  if (profile_name && !(profile = booth_config_find_profile(config, profile_name))) {
+    fprintf(stderr, "boothd: unknown profile '%s'\n", profile_name);
+    return 2;
+  }
+  BoothAnalyzerOptions ao = {config->qr_max_side, config->cascade_dir, config->min_face, profile,
+                             TRUE};
+  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(&ao, &error);
+  if (!an) {
+    fprintf(stderr, "boothd: %s\n", error->message);
+    return 1;
+  }
   int status = 0;
-  for (int i = 0; files && files[i]; i++) {
-    g_autoptr(GError) error = NULL;
+  for (int i = 0; files[i]; i++) {
     g_autoptr(BoothFrame) frame = booth_image_load(files[i], &error);
     if (!frame) {
-      g_autoptr(GString) s = g_string_new("{\"file\":");
-      booth_json_string(s, files[i]);
-      g_string_append(s, ",\"error\":");
-      booth_json_string(s, error->message);
-      printf("%s}\n", s->str);
+      print_error(files[i], error->message);
+      g_clear_error(&error);
       status = 1;
       continue;
     }
+    booth_analyzer_set_profile(an, profile);
     g_autoptr(BoothAnalysis) r = booth_analyzer_run(an, frame);
     g_autofree char *json = booth_analysis_to_json(r, files[i]);
-    printf("%s\n", json);
+    if (!profile_name) {
+      printf("%s\n", json);
+      continue;
+    }
+    g_autoptr(BoothCandidate) c =
+        booth_capture_process(an, &frame, 1, &profile, 1, "analyze", 1, TRUE, &error);
+    if (!c) {
+      print_error(files[i], error->message);
+      g_clear_error(&error);
+      status = 1;
+      continue;
+    }
+    const BoothPhoto *ph = g_ptr_array_index(c->photos, 0);
+    gint32 cx, cy, cw, ch;
+    g_variant_lookup(c->report, "crop", "(iiii)", &cx, &cy, &cw, &ch);
+    json[strlen(json) - 1] = '\0'; /* extend the object */
+    g_autoptr(GString) s = g_string_new(json);
+    g_string_append(s, ",\"profile\":");
+    booth_json_string(s, profile->name);
+    g_string_append_printf(s,
+                           ",\"crop\":[%d,%d,%d,%d],\"photo\":{\"width\":%d,\"height\":%d,"
+                           "\"bytes\":%zu,\"quality\":%d,\"passed\":%s},\"checks\":%s}",
+                           cx, cy, cw, ch, ph->width, ph->height, g_bytes_get_size(ph->jpeg),
+                           ph->quality, ph->failed[0] ? "false" : "true", ph->checks_json);
+    printf("%s\n", s->str);
   }
   fflush(stdout);
   return status;
@@ -54,19 +101,23 @@ booth_main(int argc, char **argv)
 
   g_autofree char *bus = NULL, *config_path = NULL, *camera = NULL, *state_dir = NULL;
   gboolean verbose = FALSE, version = FALSE, analyze = FALSE;
+  g_autofree char *profile = NULL;
   g_auto(GStrv) files = NULL;
   const GOptionEntry entries[] = {
       {"bus", 0, 0, G_OPTION_ARG_STRING, &bus, "system (default), session, or a D-Bus address",
        "BUS"},
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
        "Configuration file (default " BOOTH_SYSCONFDIR "/boothd.conf when it exists)", "FILE"},
-      {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera: file:PATH", "SPEC"},
+      {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera: auto, libcamera:ID or file:PATH",
+       "SPEC"},
       {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
        "Photos and records (default $STATE_DIRECTORY or /var/lib/boothd)", "DIR"},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
       {"analyze", 0, 0, G_OPTION_ARG_NONE, &analyze,
        "Analyse image files (JPEG, PNG) and print one JSON object per file; no bus", NULL},
+      {"profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+       "With --analyze: also the crop and every check of the photo for this profile", "NAME"},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "[FILE...]"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
@@ -97,12 +148,9 @@ booth_main(int argc, char **argv)
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
-  if (analyze) {
-    if (!files) {
-      fprintf(stderr, "boothd: --analyze needs at least one image file\n");
-      return 2;
-    }
-    return run_analyze(files, config->qr_max_side);
+  if (analyze && !files) {
+    fprintf(stderr, "boothd: --analyze needs at least one image file\n");
+    return 2;
   }
   if (camera)
     g_free(config->camera), config->camera = g_steal_pointer(&camera);
@@ -115,6 +163,8 @@ booth_main(int argc, char **argv)
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
+  if (analyze)
+    return run_analyze(config, profile, files);
 
   booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s", BOOTH_VERSION,
                config->camera, config->state_dir, config->profiles[0]);

@@ -473,6 +473,8 @@ typedef struct {
   GPtrArray *profiles; /* const BoothProfile*, the session's first */
   char *id;
   guint attempt;
+  guint burst;
+  gboolean force;
   BoothCandidate *candidate;
   GError *error;
 } CaptureJob;
@@ -481,17 +483,18 @@ static void
 capture_work(Booth *b, gpointer data)
 {
   CaptureJob *j = data;
-  /* The next frame after the request: the student is posed now, not a frame ago. */
-  g_autoptr(BoothFrame) frame = booth_mailbox_wait(b->mailbox, j->after_seq, j->timeout_us);
-  if (!frame) {
-    g_set_error(&j->error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA,
-                "no frame came from the camera within %" G_GINT64_FORMAT
-                " s: check that it is connected and not used by another program",
-                j->timeout_us / G_USEC_PER_SEC);
+  /* Frames after the request (the student is posed now, not a frame ago): full-size stills
+   * after autofocus where the camera has them, the next frames of the stream otherwise. */
+  g_autoptr(GPtrArray) burst = booth_camera_supervisor_capture(
+      b->camera_supervisor, j->burst, j->after_seq, j->timeout_us, &j->error);
+  if (!burst)
     return;
-  }
-  j->candidate = booth_capture_process(frame, (const BoothProfile *const *)j->profiles->pdata,
-                                       j->profiles->len, j->id, j->attempt, &j->error);
+  gint64 t0 = g_get_monotonic_time();
+  j->candidate = booth_capture_process(b->capture_analyzer, (BoothFrame *const *)burst->pdata,
+                                       burst->len, (const BoothProfile *const *)j->profiles->pdata,
+                                       j->profiles->len, j->id, j->attempt, j->force, &j->error);
+  booth_info("capture", "session %s: %u frames processed into %u photos in %.1f ms", j->id,
+             burst->len, j->profiles->len, (double)(g_get_monotonic_time() - t0) / 1000.0);
   const BoothPhoto *main = j->candidate ? g_ptr_array_index(j->candidate->photos, 0) : NULL;
   if (main &&
       !booth_store_save_candidate(b->store, j->id, main->jpeg, &j->candidate->path, &j->error))
@@ -570,6 +573,8 @@ booth_capture(Booth *b, sd_bus_message *call, GVariant *options)
       g_ptr_array_add(j->profiles, g_ptr_array_index(b->config->loaded_profiles, i));
   j->id = g_strdup(s->id);
   j->attempt = s->attempts + 1;
+  j->burst = (guint)MAX(s->profile->burst, 1);
+  j->force = option_bool(options, "force");
   s->op = OP_CAPTURING;
   booth_job_run(b, capture_work, capture_done, j);
   booth_publish(b);
@@ -858,6 +863,14 @@ booth_on_analysis(BoothAnalysis *r, gpointer user_data)
   gint64 now = g_get_monotonic_time();
   b->last_frame_mono = now;
   b->codes_in_view = result->codes->len;
+  if (b->framing)
+    g_variant_unref(b->framing);
+  b->framing = g_variant_ref_sink(booth_framing_to_variant(&result->framing));
+  g_strfreev(b->framing_hints);
+  b->framing_hints = g_new0(char *, result->framing.n_hints + 1);
+  for (int i = 0; i < result->framing.n_hints; i++)
+    b->framing_hints[i] = g_strdup(result->framing.hints[i]);
+  b->framing_score = result->framing.score;
 
   /* A code counts as new only after it has been out of view for code_forget seconds. */
   GHashTableIter it;

@@ -4,16 +4,20 @@
 
 #include <glib.h>
 
+#include "analysis/faces.h"
+#include "analysis/framing.h"
+#include "config.h"
 #include "frame.h"
 
 typedef struct {
   guint64 seq;
   int width, height;
   char *origin;
-  GPtrArray *codes; /* BoothQrCode*, in frame coordinates */
-  int qr_scale;     /* the frame was reduced by this factor for QR */
-  gint64 qr_us;
-  gint64 total_us;
+  GPtrArray *codes;     /* BoothQrCode*, in frame coordinates */
+  int qr_scale;         /* the frame was reduced by this factor for QR */
+  GArray *faces;        /* BoothFace, largest first, in frame coordinates */
+  BoothFraming framing; /* for the analyzer's profile */
+  gint64 luma_us, qr_us, face_us, framing_us, total_us;
 } BoothAnalysis;
 
 void booth_analysis_free(BoothAnalysis *r);
@@ -21,18 +25,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalysis, booth_analysis_free)
 /* One JSON object, no newline. file may be NULL. */
 char *booth_analysis_to_json(const BoothAnalysis *r, const char *file);
 
+typedef struct {
+  int qr_max_side;             /* frames are reduced to this long side for QR */
+  const char *cascade_dir;     /* NULL: the system's (opencv-data) */
+  double min_face;             /* smallest face searched, share of the frame's shorter side */
+  const BoothProfile *profile; /* framing is measured for it; not owned, must outlive */
+  gboolean qr;                 /* scan for QR codes (off for the capture burst) */
+} BoothAnalyzerOptions;
+
 typedef struct BoothAnalyzer BoothAnalyzer;
-BoothAnalyzer *booth_analyzer_new(int qr_max_side);
+/* Loads the face cascades: NULL and a clear error when they cannot be read. */
+BoothAnalyzer *booth_analyzer_new(const BoothAnalyzerOptions *options, GError **error);
 void booth_analyzer_free(BoothAnalyzer *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalyzer, booth_analyzer_free)
 BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
+/* Framing is measured for p from the next run on. */
+void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
+/* Faces on an image without QR or framing (the checks' second look at a finished photo). */
+GArray *booth_analyzer_faces(BoothAnalyzer *a, const BoothFrame *frame);
 
 /* The live worker: one thread takes the latest frame from the mailbox, analyses it and hands
  * the result to func in context (ownership passes). When the main loop falls behind, only the
  * newest unclaimed result is kept. */
 typedef void (*BoothAnalysisFunc)(BoothAnalysis *result, gpointer user_data);
 typedef struct BoothAnalysisWorker BoothAnalysisWorker;
-BoothAnalysisWorker *booth_analysis_worker_start(BoothMailbox *mailbox, int qr_max_side,
+/* Takes ownership of analyzer, which from then on runs on the worker's thread only. */
+BoothAnalysisWorker *booth_analysis_worker_start(BoothMailbox *mailbox, BoothAnalyzer *analyzer,
                                                  GMainContext *context, BoothAnalysisFunc func,
                                                  gpointer user_data);
 void booth_analysis_worker_stop(BoothAnalysisWorker *w);

@@ -6,10 +6,13 @@
 #include "qr.h"
 
 struct BoothAnalyzer {
+  BoothAnalyzerOptions options;
   BoothQrScanner *qr;
-  int qr_max_side;
-  guint8 *luma; /* scratch, reused between frames */
+  BoothFaceDetector *faces;
+  guint8 *luma; /* full-size luma, scratch reused between frames */
   gsize luma_size;
+  guint8 *small; /* reduced luma for QR */
+  gsize small_size;
 };
 
 void
@@ -20,16 +23,24 @@ booth_analysis_free(BoothAnalysis *r)
   g_free(r->origin);
   if (r->codes)
     g_ptr_array_unref(r->codes);
+  if (r->faces)
+    g_array_unref(r->faces);
+  booth_framing_clear(&r->framing);
   g_free(r);
 }
 
 BoothAnalyzer *
-booth_analyzer_new(int qr_max_side)
+booth_analyzer_new(const BoothAnalyzerOptions *options, GError **error)
 {
-  g_assert(qr_max_side > 0);
+  g_assert(options && options->qr_max_side > 0 && options->profile);
+  g_autoptr(BoothFaceDetector) faces = booth_face_detector_new(options->cascade_dir, error);
+  if (!faces)
+    return NULL;
   BoothAnalyzer *a = g_new0(BoothAnalyzer, 1);
+  a->options = *options;
+  a->options.cascade_dir = NULL; /* not kept: the detector has what it needs */
   a->qr = booth_qr_scanner_new();
-  a->qr_max_side = qr_max_side;
+  a->faces = g_steal_pointer(&faces);
   return a;
 }
 
@@ -39,40 +50,77 @@ booth_analyzer_free(BoothAnalyzer *a)
   if (!a)
     return;
   booth_qr_scanner_free(a->qr);
+  booth_face_detector_free(a->faces);
   g_free(a->luma);
+  g_free(a->small);
   g_free(a);
 }
 
-/* Luma reduced by an integer factor with a box filter: one pass over the RGB data. */
-static void
-luma_reduce(BoothAnalyzer *a, const BoothFrame *f, int k, int *ow, int *oh)
+static guint8 *
+scratch(guint8 **buf, gsize *size, gsize need)
 {
-  int w = f->width / k, h = f->height / k;
-  gsize need = (gsize)w * (gsize)h;
-  if (need > a->luma_size) {
-    g_free(a->luma);
-    a->luma = g_malloc(need);
-    a->luma_size = need;
+  if (need > *size) {
+    g_free(*buf);
+    *buf = g_malloc(need);
+    *size = need;
   }
+  return *buf;
+}
+
+/* BT.601 luma, the weights OpenCV's cvtColor uses, so detections compare with its. */
+static void
+luma_full(BoothAnalyzer *a, const BoothFrame *f)
+{
+  guint8 *y = scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height);
+  for (int r = 0; r < f->height; r++) {
+    const guint8 *p = f->data + (gsize)r * (gsize)f->stride;
+    guint8 *o = y + (gsize)r * (gsize)f->width;
+    for (int c = 0; c < f->width; c++, p += 3)
+      o[c] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
+  }
+}
+
+/* The full luma reduced by an integer factor with a box filter, for QR. */
+static const guint8 *
+luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
+{
+  if (k == 1) {
+    *ow = width, *oh = height;
+    return a->luma;
+  }
+  int w = width / k, h = height / k;
+  guint8 *out = scratch(&a->small, &a->small_size, (gsize)w * (gsize)h);
   g_autofree guint32 *row = g_new(guint32, w);
+  guint32 div = (guint32)(k * k);
   for (int y = 0; y < h; y++) {
     memset(row, 0, sizeof(guint32) * (gsize)w);
     for (int dy = 0; dy < k; dy++) {
-      const guint8 *p = f->data + (gsize)(y * k + dy) * (gsize)f->stride;
-      for (int x = 0; x < w; x++) {
-        guint32 s = 0;
-        for (int dx = 0; dx < k; dx++, p += 3)
-          s += 77u * p[0] + 150u * p[1] + 29u * p[2];
-        row[x] += s;
-      }
+      const guint8 *p = a->luma + (gsize)(y * k + dy) * (gsize)width;
+      for (int x = 0; x < w; x++)
+        for (int dx = 0; dx < k; dx++)
+          row[x] += *p++;
     }
-    guint8 *o = a->luma + (gsize)y * (gsize)w;
-    guint32 div = (guint32)(k * k) << 8;
     for (int x = 0; x < w; x++)
-      o[x] = (guint8)((row[x] + div / 2) / div);
+      out[(gsize)y * (gsize)w + (gsize)x] = (guint8)((row[x] + div / 2) / div);
   }
-  *ow = w;
-  *oh = h;
+  *ow = w, *oh = h;
+  return out;
+}
+
+void
+booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p)
+{
+  g_assert(a && p);
+  a->options.profile = p;
+}
+
+GArray *
+booth_analyzer_faces(BoothAnalyzer *a, const BoothFrame *frame)
+{
+  g_assert(a && frame);
+  luma_full(a, frame);
+  return booth_face_detector_run(a->faces, a->luma, frame->width, frame->height, frame->width,
+                                 a->options.min_face);
 }
 
 BoothAnalysis *
@@ -86,20 +134,36 @@ booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame)
   r->height = frame->height;
   r->origin = g_strdup(frame->origin);
 
-  int side = MAX(frame->width, frame->height);
-  int k = (side + a->qr_max_side - 1) / a->qr_max_side;
-  int w, h;
-  luma_reduce(a, frame, MAX(k, 1), &w, &h);
-  r->qr_scale = MAX(k, 1);
-  r->codes = booth_qr_scanner_scan(a->qr, a->luma, w, h);
-  for (guint i = 0; i < r->codes->len; i++) {
-    BoothQrCode *c = g_ptr_array_index(r->codes, i);
-    c->x *= r->qr_scale, c->y *= r->qr_scale;
-    c->width *= r->qr_scale, c->height *= r->qr_scale;
-  }
+  luma_full(a, frame);
   gint64 t1 = g_get_monotonic_time();
-  r->qr_us = t1 - t0;
-  r->total_us = t1 - t0;
+  r->luma_us = t1 - t0;
+
+  int side = MAX(frame->width, frame->height);
+  r->qr_scale = MAX((side + a->options.qr_max_side - 1) / a->options.qr_max_side, 1);
+  if (a->options.qr) {
+    int w, h;
+    const guint8 *small = luma_reduce(a, frame->width, frame->height, r->qr_scale, &w, &h);
+    r->codes = booth_qr_scanner_scan(a->qr, small, w, h);
+    for (guint i = 0; i < r->codes->len; i++) {
+      BoothQrCode *c = g_ptr_array_index(r->codes, i);
+      c->x *= r->qr_scale, c->y *= r->qr_scale;
+      c->width *= r->qr_scale, c->height *= r->qr_scale;
+    }
+  } else {
+    r->codes = g_ptr_array_new_with_free_func((GDestroyNotify)booth_qr_code_free);
+  }
+  gint64 t2 = g_get_monotonic_time();
+  r->qr_us = t2 - t1;
+
+  r->faces = booth_face_detector_run(a->faces, a->luma, frame->width, frame->height, frame->width,
+                                     a->options.min_face);
+  gint64 t3 = g_get_monotonic_time();
+  r->face_us = t3 - t2;
+
+  booth_framing_measure(frame, a->luma, r->faces, a->options.profile, &r->framing);
+  gint64 t4 = g_get_monotonic_time();
+  r->framing_us = t4 - t3;
+  r->total_us = t4 - t0;
   return r;
 }
 
@@ -130,9 +194,20 @@ booth_analysis_to_json(const BoothAnalysis *r, const char *file)
     g_string_append_printf(s, ",\"bytes\":%zu,\"x\":%d,\"y\":%d,\"width\":%d,\"height\":%d}", n,
                            c->x, c->y, c->width, c->height);
   }
-  g_string_append(s, "],\"analysis_ms\":");
+  g_string_append(s, "],\"framing\":");
+  g_autofree char *framing = booth_framing_to_json(&r->framing);
+  g_string_append(s, framing);
+  g_string_append(s, ",\"ms\":{\"luma\":");
+  booth_json_number(s, (double)r->luma_us / 1000.0);
+  g_string_append(s, ",\"qr\":");
+  booth_json_number(s, (double)r->qr_us / 1000.0);
+  g_string_append(s, ",\"faces\":");
+  booth_json_number(s, (double)r->face_us / 1000.0);
+  g_string_append(s, ",\"framing\":");
+  booth_json_number(s, (double)r->framing_us / 1000.0);
+  g_string_append(s, ",\"total\":");
   booth_json_number(s, (double)r->total_us / 1000.0);
-  g_string_append_c(s, '}');
+  g_string_append(s, "}}");
   return g_string_free(s, FALSE);
 }
 
@@ -141,7 +216,7 @@ struct BoothAnalysisWorker {
   GMainContext *context;
   BoothAnalysisFunc func;
   gpointer user_data;
-  int qr_max_side;
+  BoothAnalyzer *analyzer;
   GThread *thread;
   gint stop;
 
@@ -167,7 +242,7 @@ static gpointer
 worker_thread(gpointer data)
 {
   BoothAnalysisWorker *w = data;
-  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(w->qr_max_side);
+  BoothAnalyzer *an = w->analyzer;
   guint64 last = 0;
   while (!g_atomic_int_get(&w->stop)) {
     /* Bounded wait, so a stop request is seen even when no frames come. */
@@ -195,16 +270,16 @@ worker_thread(gpointer data)
 }
 
 BoothAnalysisWorker *
-booth_analysis_worker_start(BoothMailbox *mailbox, int qr_max_side, GMainContext *context,
+booth_analysis_worker_start(BoothMailbox *mailbox, BoothAnalyzer *analyzer, GMainContext *context,
                             BoothAnalysisFunc func, gpointer user_data)
 {
-  g_assert(mailbox && func);
+  g_assert(mailbox && analyzer && func);
   BoothAnalysisWorker *w = g_new0(BoothAnalysisWorker, 1);
   w->mailbox = mailbox;
   w->context = context ? g_main_context_ref(context) : g_main_context_ref_thread_default();
   w->func = func;
   w->user_data = user_data;
-  w->qr_max_side = qr_max_side;
+  w->analyzer = analyzer;
   g_mutex_init(&w->lock);
   w->thread = g_thread_new("booth-analysis", worker_thread, w);
   return w;
@@ -221,6 +296,7 @@ booth_analysis_worker_stop(BoothAnalysisWorker *w)
   while (g_main_context_iteration(w->context, FALSE))
     ;
   booth_analysis_free(w->pending);
+  booth_analyzer_free(w->analyzer);
   g_mutex_clear(&w->lock);
   g_main_context_unref(w->context);
   g_free(w);

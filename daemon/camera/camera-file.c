@@ -218,11 +218,11 @@ booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox, GErr
   g_assert(path && mailbox);
   g_assert(fps > 0);
   FileCamera *fc = g_new0(FileCamera, 1);
-  fc->base.ops = &file_camera_ops;
-  fc->base.mailbox = mailbox;
+  booth_camera_init(&fc->base, &file_camera_ops, mailbox);
   fc->base.fps = fps;
   fc->base.id = g_strconcat("file:", path, NULL);
   fc->base.model = g_strdup("file playback");
+  fc->base.streams = g_strdup("file playback at the configured frame rate");
   fc->entries = g_array_new(FALSE, FALSE, sizeof(Entry));
   g_array_set_clear_func(fc->entries, entry_clear);
   g_mutex_init(&fc->lock);

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/common.sh"
 booth_harness_init
 qr=$BOOTH_SOURCE_ROOT/tests/data/qr
-expect_exit 0 "$BOOTHD" --analyze "$qr"/qrcode-*/*.png
+expect_exit 0 "$BOOTHD" --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" --analyze "$qr"/qrcode-*/*.png
 echo "$OUT" >"$WORK/analyze.jsonl"
 result=$(/usr/bin/python3 - "$WORK/analyze.jsonl" <<'PY'
 import json, sys
@@ -22,16 +22,16 @@ PY
 )
 echo "# $result"
 expect_eq "$(tail -n 1 <<<"$result")" "77 of 77 exact" "zxing photos decoded exactly"
-expect_exit 0 "$BOOTHD" --analyze "$FRAMES/code-path.png"
+expect_exit 0 "$BOOTHD" --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" --analyze "$FRAMES/code-path.png"
 expect_eq "$(json 'd["codes"][0]["text"]' <<<"$OUT")" '../../etc/passwd' "path-like payload is text"
 
 portraits=$BOOTH_SOURCE_ROOT/tests/data/portraits
-expect_exit 1 "$BOOTHD" --analyze "$portraits/test0.jpg" "$portraits/test1.jpg" "$WORK/none.png"
+expect_exit 1 "$BOOTHD" --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" --analyze "$portraits/test0.jpg" "$portraits/test1.jpg" "$WORK/none.png"
 expect_eq "$(wc -l <<<"$OUT")" 3 "one line per file"
 expect_eq "$(head -n 1 <<<"$OUT" | json 'd["width"], d["height"], d["codes"]')" '[576, 768, []]' "portrait"
 expect_match "$(sed -n 2p <<<"$OUT" | json 'd["error"]')" "WebP images are not supported" "WebP error"
 expect_match "$(sed -n 3p <<<"$OUT" | json 'd["error"]')" "none.png" "missing file error"
 head -c 3000 "$portraits/test0.jpg" >"$WORK/cut.jpg"
-expect_exit 1 "$BOOTHD" --analyze "$WORK/cut.jpg"
+expect_exit 1 "$BOOTHD" --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" --analyze "$WORK/cut.jpg"
 expect_match "$(json 'd["error"]' <<<"$OUT")" "cut.jpg" "truncated JPEG error"
-expect_exit 2 "$BOOTHD" --analyze
+expect_exit 2 "$BOOTHD" --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" --analyze

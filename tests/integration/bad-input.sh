@@ -38,10 +38,10 @@ expect_exit 0 gcall StartSession "{'code_bytes': <[byte 0x00, 0xff, 0x2f, 0x2e, 
 session=$(ctl --json status | json 'd["Session"]["id"]')
 expect_eq "$(ctl --json sessions --limit 1 | json 'd[0]["code_bytes"], "code" in d[0]')" \
   '[[0, 255, 47, 46, 46, 10], false]' "binary code in Session"
-expect_exit 0 ctl capture
+expect_exit 4 ctl capture
 expect_fail_with InvalidArgument gcall Commit "{'overide': <true>}"
 expect_eq "$(booth_state)" reviewing "still reviewing after a bad Commit"
-expect_exit 0 ctl --json commit
+expect_exit 0 ctl --json commit --override
 expect_eq "$(json 'd["code_bytes"]' <<<"$OUT")" '[0, 255, 47, 46, 46, 10]' "record code_bytes"
 expect_eq "$(sql "select hex(code) from sessions where id = '$session'")" 00FF2F2E2E0A "stored code"
 booth_daemon_stop
@@ -52,8 +52,8 @@ booth_daemon_start
 booth_wait_state framing
 expect_eq "$(ctl --json sessions --limit 1 | json 'd[0]["code"]')" '../../etc/passwd' "path-like code kept"
 booth_wait_student
-expect_exit 0 ctl capture
-expect_exit 0 ctl --json commit
+expect_exit 4 ctl capture
+expect_exit 0 ctl --json commit --override
 photo=$(json 'd["files"][0]["path"]' <<<"$OUT")
 expect_match "$photo" "^$WORK/state/photos/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}_chsi-upload.jpg$" "file named by session id"
 expect_eq "$(find "$WORK" -name passwd | wc -l)" 0 "no file named after the code"

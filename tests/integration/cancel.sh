@@ -6,7 +6,7 @@ booth_bus_start
 booth_daemon_start
 expect_exit 0 ctl start --code "$CODE1"
 session=$OUT
-expect_exit 0 ctl capture
+expect_exit 4 ctl capture
 expect_eq "$(booth_files candidates)" 1 "candidate on disk"
 expect_exit 0 ctl cancel
 booth_wait_state idle

@@ -7,8 +7,8 @@ booth_daemon_start
 expect_exit 0 ctl start --code "$CODE1"
 expect_fail_with BadState ctl commit
 expect_match "$ERR" "no candidate to commit" "Commit with no candidate"
-expect_exit 0 ctl capture
-expect_exit 0 ctl --json commit
+expect_exit 4 ctl capture
+expect_exit 0 ctl --json commit --override
 photo=$(json 'd["files"][0]["path"]' <<<"$OUT")
 sum=$(sha256sum "$photo")
 expect_fail_with NoSession ctl commit

@@ -20,15 +20,21 @@ expect_eq "$(grep '"event":"CodeScanned"' "$WORK/watch.jsonl" | head -n 1 | json
   "CodeScanned payload"
 
 booth_wait_student
-expect_exit 0 ctl --json capture
+# The sample's backdrop is grey, not light blue: the checks must say so, and only that.
+expect_exit 4 ctl --json capture
 report=$OUT
 expect_eq "$(json 'd["source"], d["source_width"], d["source_height"]' <<<"$report")" \
   '["student.jpg", 576, 768]' "the captured frame"
-expect_eq "$(json 'd["crop"]' <<<"$report")" '[0, 0, 576, 768]' "largest centred 3:4 crop"
+expect_eq "$(json '(lambda x, y, w, h: w * 4 == h * 3 and x >= 0 and y >= 0 and x + w <= 576 and y + h <= 768)(*d["crop"])' <<<"$report")" \
+  true "the geometry's crop is 3:4 and inside the frame"
 expect_eq "$(json 'd["width"], d["height"]' <<<"$report")" '[480, 640]' "candidate size"
-expect_eq "$(json 'd["passed"]' <<<"$report")" true "all checks pass"
-expect_eq "$(json 'sorted(c["name"] for c in d["checks"])' <<<"$report")" \
-  '["aspect", "file_size", "height", "jpeg_quality", "width"]' "checks reported"
+expect_eq "$(json 'd["passed"]' <<<"$report")" false "the photo does not pass"
+expect_eq "$(json 'd["failed"]' <<<"$report")" \
+  '["chsi-upload/background_colour", "chsi-final/background_colour"]' "failed checks"
+for band in head_top eye_line face_width centred one_face both_eyes tilt file_size; do
+  expect_eq "$(json "[c['pass'] for p in d['photos'] for c in p['checks'] if c['name'] == '$band']" <<<"$report")" \
+    '[true, true]' "$band passes in both profiles"
+done
 bytes=$(json 'd["bytes"]' <<<"$report")
 ((bytes >= 40 * 1024 && bytes <= 200 * 1024)) || fail "candidate is $bytes bytes, outside 40-200 KB"
 ok "candidate is $bytes bytes, quality $(json 'd["quality"]' <<<"$report")"
@@ -37,8 +43,12 @@ candidate=$(json 'd["file"]' <<<"$report")
 booth_wait_state reviewing
 expect_exit 0 ctl capture --help
 
-expect_exit 0 ctl --json commit
+expect_fail_with BadState ctl commit
+expect_match "$ERR" "failed these checks: chsi-upload/background_colour" "Commit names the failed check"
+expect_exit 0 ctl --json commit --override
 record=$OUT
+expect_eq "$(json 'd["overrides"]' <<<"$record")" \
+  '["chsi-upload/background_colour", "chsi-final/background_colour"]' "overrides recorded"
 expect_eq "$(json 'd["status"]' <<<"$record")" committed "record status"
 expect_eq "$(json 'd["code"]' <<<"$record")" "$CODE1" "record code"
 photo=$(json '[f["path"] for f in d["files"] if f["profile"] == "chsi-upload"][0]' <<<"$record")

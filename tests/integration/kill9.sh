@@ -7,8 +7,8 @@ booth_bus_start
 booth_daemon_start
 expect_exit 0 ctl start --code "$CODE1"
 session=$OUT
-expect_exit 0 ctl capture
-expect_exit 0 ctl --json commit
+expect_exit 4 ctl capture
+expect_exit 0 ctl --json commit --override
 record=$OUT
 booth_daemon_kill9
 photo=$(json 'd["files"][0]["path"]' <<<"$record")
@@ -20,7 +20,7 @@ expect_eq "$(sql "select status from sessions where id = '$session'")" committed
 booth_daemon_start
 expect_exit 0 ctl start --code "$CODE2"
 second=$OUT
-expect_exit 0 ctl capture
+expect_exit 4 ctl capture
 booth_daemon_kill9
 booth_daemon_start
 expect_match "$(cat "$WORK/boothd.log")" "repairs at start-up" "the restart reports its repair"

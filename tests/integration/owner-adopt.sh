@@ -27,7 +27,7 @@ expect_fail_with NotOwner gcall Commit "{}"
 expect_exit 0 ctl start --adopt
 expect_eq "$OUT" "$session" "adopt returns the same session"
 expect_match "$(booth_prop Session)" '"abandon_at" x 0' "abandon timer stopped"
-expect_exit 0 ctl --json commit
+expect_exit 0 ctl --json commit --override
 expect_eq "$(json 'd["session_id"], d["status"]' <<<"$OUT")" "[\"$session\", \"committed\"]" "adopted session committed"
 
 # Nobody adopts the next one.

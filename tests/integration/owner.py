@@ -3,7 +3,7 @@
 owns the session it starts until it exits. Commands come one per line on stdin:
   start [CODE]      StartSession (prints the session id)
   capture           Capture (prints OK or the error name)
-  commit            Commit
+  commit [--override]  Commit
   exit              leave the bus
 Each reply line is "ok VALUE" or "error NAME MESSAGE", flushed."""
 import sys
@@ -38,7 +38,9 @@ for line in sys.stdin:
             r = call("Capture", GLib.Variant("(a{sv})", ({},)), "(a{sv})")
             print("ok", r.unpack()[0]["file"], flush=True)
         elif words[0] == "commit":
-            r = call("Commit", GLib.Variant("(a{sv})", ({},)), "(a{sv})")
+            # The sample student's backdrop is not light blue: the checks say so.
+            opts = {"override": GLib.Variant("b", True)} if "--override" in words else {}
+            r = call("Commit", GLib.Variant("(a{sv})", (opts,)), "(a{sv})")
             print("ok", r.unpack()[0]["session_id"], flush=True)
         elif words[0] == "exit":
             break

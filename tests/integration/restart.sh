@@ -6,8 +6,8 @@ booth_bus_start
 booth_daemon_start
 for code in "$CODE1" "$CODE2"; do
   expect_exit 0 ctl start --code "$code"
-  expect_exit 0 ctl capture
-  expect_exit 0 ctl commit
+  expect_exit 4 ctl capture
+  expect_exit 0 ctl commit --override
 done
 before=$(ctl --json sessions)
 booth_daemon_stop

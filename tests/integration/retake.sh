@@ -12,7 +12,7 @@ booth_wait_state framing
 expect_fail_with BadState ctl retake
 expect_match "$ERR" "no candidate to retake" "retake without a candidate"
 
-expect_exit 0 ctl --json capture
+expect_exit 4 ctl --json capture
 first=$(json 'd["file"]' <<<"$OUT")
 expect_eq "$(booth_files candidates)" 1 "one candidate on disk"
 expect_fail_with BadState ctl capture
@@ -23,9 +23,9 @@ booth_wait_state framing
 ok "retake removed the candidate file"
 expect_eq "$(booth_files candidates)" 0 "no candidate on disk"
 
-expect_exit 0 ctl --json capture
+expect_exit 4 ctl --json capture
 expect_eq "$(json 'd["attempt"]' <<<"$OUT")" 2 "second attempt"
-expect_exit 0 ctl --json commit
+expect_exit 0 ctl --json commit --override
 expect_eq "$(json 'd["attempts"], d["operator"], d["code"]' <<<"$OUT")" "[2, \"desk 3\", \"$CODE2\"]" \
   "record attempts, operator and code"
 expect_eq "$(booth_files photos)" 2 "one photo per profile (chsi-upload, chsi-final)"

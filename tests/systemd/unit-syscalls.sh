@@ -45,20 +45,26 @@ resolve() {
       while read -r s; do resolve "$s"; done
   done
 }
+# As systemd does: the first line is an allow list, and each later line adds calls (a plain
+# list) or takes them away (~list), in the order they come.
 allow=() deny=()
+: >"$tmp/allowed"
 while IFS= read -r value; do
   if [[ $value == ~* ]]; then
+    ((${#allow[@]})) || { echo "FAIL: the unit's first SystemCallFilter= is not an allow list"; exit 1; }
     read -ra words <<<"${value#\~}"
     deny+=("${words[@]}")
+    resolve "${words[@]}" | sort -u >"$tmp/set"
+    comm -23 "$tmp/allowed" "$tmp/set" >"$tmp/next"
   else
     read -ra words <<<"$value"
     allow+=("${words[@]}")
+    resolve "${words[@]}" | sort -u >"$tmp/set"
+    sort -u "$tmp/allowed" "$tmp/set" >"$tmp/next"
   fi
+  mv "$tmp/next" "$tmp/allowed"
 done < <(sed -n 's/^SystemCallFilter=//p' "$BOOTH_UNIT")
 ((${#allow[@]})) || { echo "FAIL: the unit has no SystemCallFilter= allow list"; exit 1; }
-resolve "${allow[@]}" | sort -u >"$tmp/allow"
-if ((${#deny[@]})); then resolve "${deny[@]}" | sort -u >"$tmp/deny"; else : >"$tmp/deny"; fi
-comm -23 "$tmp/allow" "$tmp/deny" >"$tmp/allowed"
 echo "the unit allows $(wc -l <"$tmp/allowed") system calls (${allow[*]} less ${deny[*]:-nothing})"
 
 # --- the daemon, traced ---------------------------------------------------------------

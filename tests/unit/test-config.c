@@ -75,6 +75,11 @@ test_bad_configs(void)
       {"[Booth]\nauto_start\n", "boothd.conf"},
       {"[Booth]\nallowed_group=\n", "[Booth] allowed_group: value must be 1 to 64"},
       {"[Analysis]\ncode_max_bytes=100000\n", "code_max_bytes: 100000 is out of range"},
+      {"[Camera]\nrotation=45\n", ":2: [Camera] rotation: '45' is not a rotation"},
+      {"[Camera]\n\npixel_format=H264\n", ":3: [Camera] pixel_format: 'H264' is not a pixel"},
+      {"[Camera]\nexposure_compensation=9\n", "exposure_compensation: 9 is out of range"},
+      {"[Camera]\nwidth=1920\n", "[Camera] width and height"},
+      {"[Camera]\nmax_restarts=-1\n", "max_restarts: -1 is out of range"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *path = write_file("boothd.conf", cases[i].text);
@@ -135,6 +140,36 @@ test_defaults(void)
   g_assert_cmpstr(c->camera, ==, "auto");
   g_assert_cmpstr(c->profiles[0], ==, "chsi-upload");
   g_assert_cmpint(c->code_max_bytes, ==, 4096);
+  g_assert_cmpstr(c->pixel_format, ==, "auto");
+  g_assert_cmpint(c->camera_width, ==, 0);
+  g_assert_cmpint(c->rotation, ==, 0);
+  g_assert_cmpint(c->frame_timeout, ==, 5);
+  g_assert_cmpint(c->max_restarts, ==, 3);
+  g_assert_false(c->awb_lock);
+}
+
+static void
+test_camera_keys(void)
+{
+  g_autofree char *path =
+      write_file("boothd.conf", "[Camera]\nwidth=1920\nheight=1080\nviewfinder_width=960\n"
+                                "viewfinder_height=540\npixel_format=mjpeg\nrotation=270\n"
+                                "exposure_compensation=-1.5\nawb_lock=true\nfocus_timeout=1500\n"
+                                "frame_timeout=3\nmax_restarts=0\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothConfig) c = booth_config_load(path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(c->camera_width, ==, 1920);
+  g_assert_cmpint(c->camera_height, ==, 1080);
+  g_assert_cmpint(c->viewfinder_width, ==, 960);
+  g_assert_cmpint(c->viewfinder_height, ==, 540);
+  g_assert_cmpstr(c->pixel_format, ==, "mjpeg");
+  g_assert_cmpint(c->rotation, ==, 270);
+  g_assert_cmpfloat(c->exposure_compensation, ==, -1.5);
+  g_assert_true(c->awb_lock);
+  g_assert_cmpint(c->focus_timeout, ==, 1500);
+  g_assert_cmpint(c->frame_timeout, ==, 3);
+  g_assert_cmpint(c->max_restarts, ==, 0);
 }
 
 int
@@ -148,6 +183,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/bad-profiles", test_bad_profiles);
   g_test_add_func("/config/missing-profile", test_missing_profile);
   g_test_add_func("/config/defaults", test_defaults);
+  g_test_add_func("/config/camera-keys", test_camera_keys);
   int r = g_test_run();
   g_autoptr(GDir) d = g_dir_open(tmpdir, 0, NULL);
   const char *n;

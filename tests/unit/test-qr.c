@@ -9,12 +9,24 @@
 #include "error.h"
 #include "photo/image.h"
 
+static BoothProfile *profile;
+
+static BoothAnalyzer *
+new_analyzer(void)
+{
+  BoothAnalyzerOptions o = {1280, NULL, 0.15, profile, TRUE};
+  g_autoptr(GError) error = NULL;
+  BoothAnalyzer *a = booth_analyzer_new(&o, &error);
+  g_assert_no_error(error);
+  return a;
+}
+
 static void
 test_zxing_blackbox(void)
 {
   const char *root = g_getenv("BOOTH_TEST_DATA");
   const char *sets[] = {"qrcode-1", "qrcode-3", "qrcode-6"};
-  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(1280);
+  g_autoptr(BoothAnalyzer) an = new_analyzer();
   guint total = 0, exact = 0;
   for (guint s = 0; s < G_N_ELEMENTS(sets); s++) {
     g_autofree char *dir = g_build_filename(root, "qr", sets[s], NULL);
@@ -113,7 +125,7 @@ test_binary_payload(void)
   g_assert_true(g_spawn_check_wait_status(status, NULL));
   g_autoptr(BoothFrame) f = booth_image_load(png, &error);
   g_assert_no_error(error);
-  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(1280);
+  g_autoptr(BoothAnalyzer) an = new_analyzer();
   g_autoptr(BoothAnalysis) r = booth_analyzer_run(an, f);
   g_assert_cmpuint(r->codes->len, ==, 1);
   BoothQrCode *c = g_ptr_array_index(r->codes, 0);
@@ -134,7 +146,7 @@ test_scaled_positions(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(BoothFrame) small = booth_image_load(path, &error);
   g_assert_no_error(error);
-  g_autoptr(BoothAnalyzer) an = booth_analyzer_new(1280);
+  g_autoptr(BoothAnalyzer) an = new_analyzer();
   g_autoptr(BoothAnalysis) r1 = booth_analyzer_run(an, small);
   g_assert_cmpuint(r1->codes->len, ==, 1);
   g_assert_cmpint(r1->qr_scale, ==, 1);
@@ -158,6 +170,10 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_autofree char *pp = g_build_filename(g_getenv("BOOTH_SOURCE_ROOT"), "etc", "profiles",
+                                         "chsi-upload.profile", NULL);
+  profile = booth_profile_load(pp, NULL);
+  g_assert_nonnull(profile);
   g_test_add_func("/qr/zxing-blackbox", test_zxing_blackbox);
   g_test_add_func("/qr/code-validate", test_code_validate);
   g_test_add_func("/qr/binary-payload", test_binary_payload);

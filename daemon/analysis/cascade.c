@@ -1,0 +1,841 @@
+#include "analysis/cascade.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "analysis/cascade-private.h"
+
+#define CASCADE_GROUP_EPS 0.2
+
+/* ---------------------------------------------------------------- OpenCV's bilinear resize */
+
+/* OpenCV's bit-exact bilinear (INTER_LINEAR_EXACT, which its cascade pyramid uses): source
+ * positions in double precision, 8-bit fixed-point weights, a horizontal pass kept at 8
+ * fractional bits and a vertical one at 16, rounded once. Outside the source the edge pixel
+ * is repeated. */
+typedef struct {
+  int *xofs, *yofs;
+  guint16 *alpha, *beta; /* two weights per output column / row, summing to 256 */
+  guint32 *rows;         /* two horizontally resized source rows */
+  int row_src[2];
+  gsize cap_x, cap_y;
+} ResizeBuf;
+
+static void
+resize_buf_clear(ResizeBuf *b)
+{
+  g_free(b->xofs);
+  g_free(b->yofs);
+  g_free(b->alpha);
+  g_free(b->beta);
+  g_free(b->rows);
+  memset(b, 0, sizeof *b);
+}
+
+static void
+resize_area2(const guint8 *src, int sstride, guint8 *dst, int dw, int dh, int dstride)
+{
+  for (int y = 0; y < dh; y++) {
+    const guint8 *s0 = src + (gsize)(2 * y) * (gsize)sstride, *s1 = s0 + sstride;
+    guint8 *d = dst + (gsize)y * (gsize)dstride;
+    for (int x = 0; x < dw; x++)
+      d[x] = (guint8)((s0[2 * x] + s0[2 * x + 1] + s1[2 * x] + s1[2 * x + 1] + 2) >> 2);
+  }
+}
+
+/* For each output index: the first source sample and the two weights; edge samples get the
+ * whole weight on the nearest source sample. */
+static void
+resize_axis(int src, int dst, int *ofs, guint16 *w)
+{
+  double scale = 1.0 / ((double)dst / src);
+  for (int i = 0; i < dst; i++) {
+    double f = scale * ((double)i + 0.5) - 0.5;
+    double fl = floor(f);
+    int o = (int)fl;
+    if (o < 0 || src == 1) {
+      ofs[i] = 0;
+      w[2 * i] = 256, w[2 * i + 1] = 0;
+    } else if (o >= src - 1) {
+      ofs[i] = src - 1;
+      w[2 * i] = 256, w[2 * i + 1] = 0;
+    } else {
+      ofs[i] = o;
+      w[2 * i + 1] = (guint16)lrint((f - fl) * 256.0);
+      w[2 * i] = (guint16)(256 - w[2 * i + 1]);
+    }
+  }
+}
+
+static void
+resize_hrow(const guint8 *s, const int *xofs, const guint16 *alpha, int sw, int dw, guint32 *out)
+{
+  for (int x = 0; x < dw; x++) {
+    int sx = xofs[x];
+    int sx1 = sx + 1 < sw ? sx + 1 : sx;
+    out[x] = s[sx] * (guint32)alpha[2 * x] + s[sx1] * (guint32)alpha[2 * x + 1];
+  }
+}
+
+static guint32 *
+resize_get_row(ResizeBuf *b, const guint8 *src, int sw, int sstride, int dw, int want, int avoid)
+{
+  int slot = b->row_src[0] == want ? 0 : b->row_src[1] == want ? 1 : -1;
+  if (slot < 0) {
+    slot = b->row_src[0] == avoid ? 1 : 0;
+    resize_hrow(src + (gsize)want * (gsize)sstride, b->xofs, b->alpha, sw, dw,
+                b->rows + (gsize)slot * b->cap_x);
+    b->row_src[slot] = want;
+  }
+  return b->rows + (gsize)slot * b->cap_x;
+}
+
+static void
+resize_linear(ResizeBuf *b, const guint8 *src, int sw, int sh, int sstride, guint8 *dst, int dw,
+              int dh, int dstride)
+{
+  if (sw == dw && sh == dh) {
+    for (int y = 0; y < dh; y++)
+      memcpy(dst + (gsize)y * (gsize)dstride, src + (gsize)y * (gsize)sstride, (gsize)dw);
+    return;
+  }
+  /* Exactly half in both directions: OpenCV averages 2x2 blocks instead. */
+  if ((double)dw / sw == 0.5 && (double)dh / sh == 0.5) {
+    resize_area2(src, sstride, dst, dw, dh, dstride);
+    return;
+  }
+  if ((gsize)dw > b->cap_x) {
+    g_free(b->xofs);
+    g_free(b->alpha);
+    g_free(b->rows);
+    b->cap_x = (gsize)dw;
+    b->xofs = g_new(int, b->cap_x);
+    b->alpha = g_new(guint16, 2 * b->cap_x);
+    b->rows = g_new(guint32, 2 * b->cap_x);
+  }
+  if ((gsize)dh > b->cap_y) {
+    g_free(b->yofs);
+    g_free(b->beta);
+    b->cap_y = (gsize)dh;
+    b->yofs = g_new(int, b->cap_y);
+    b->beta = g_new(guint16, 2 * b->cap_y);
+  }
+  resize_axis(sw, dw, b->xofs, b->alpha);
+  resize_axis(sh, dh, b->yofs, b->beta);
+  b->row_src[0] = b->row_src[1] = -1;
+  for (int y = 0; y < dh; y++) {
+    int sy = b->yofs[y], sy1 = MIN(sy + 1, sh - 1);
+    guint32 b0 = b->beta[2 * y], b1 = b->beta[2 * y + 1];
+    const guint32 *r0 = resize_get_row(b, src, sw, sstride, dw, sy, sy1);
+    const guint32 *r1 = b1 ? resize_get_row(b, src, sw, sstride, dw, sy1, sy) : r0;
+    guint8 *d = dst + (gsize)y * (gsize)dstride;
+    for (int x = 0; x < dw; x++) {
+      guint32 v = (r0[x] * b0 + r1[x] * b1 + (1u << 15)) >> 16;
+      d[x] = (guint8)MIN(v, 255u);
+    }
+  }
+}
+
+void
+booth_cascade_resize(const guint8 *src, int src_w, int src_h, int src_stride, guint8 *dst,
+                     int dst_w, int dst_h)
+{
+  g_assert(src && dst);
+  g_assert(src_w > 0 && src_h > 0 && src_stride >= src_w && dst_w > 0 && dst_h > 0);
+  ResizeBuf b = {0};
+  resize_linear(&b, src, src_w, src_h, src_stride, dst, dst_w, dst_h, dst_w);
+  resize_buf_clear(&b);
+}
+
+/* ---------------------------------------------------------------- integral images */
+
+/* Sums are kept modulo 2^32 as OpenCV's 32-bit integrals are: a window's sum is a difference
+ * of four corners, exact whatever the image size as long as the window's own sum fits. */
+static inline gint32
+rect_sum(const guint32 *p, const int *o)
+{
+  return (gint32)(p[o[0]] - p[o[1]] - p[o[2]] + p[o[3]]);
+}
+
+/* sum[y][x] over pixels above and left of (x, y); squares the same (when asked for, as
+ * tilted is); tilted[y][x] over the
+ * pixels (i, j) with j < y and |i - x + 1| <= y - j - 1 (the 45-degree triangle whose apex is
+ * the pixel up and left of (x, y)), all with one more row and column than the image. */
+static void
+integral_build(const guint8 *img, int w, int h, int istride, guint32 *sum, guint32 *sq,
+               guint32 *tilt, guint32 *diag, int stride)
+{
+  memset(sum, 0, sizeof(guint32) * (gsize)(w + 1));
+  if (sq)
+    memset(sq, 0, sizeof(guint32) * (gsize)(w + 1));
+  if (tilt) {
+    memset(tilt, 0, sizeof(guint32) * (gsize)(w + 1));
+    memset(diag, 0, sizeof(guint32) * (gsize)(w + h + 1));
+  }
+  for (int y = 0; y < h; y++) {
+    const guint8 *p = img + (gsize)y * (gsize)istride;
+    const guint32 *s0 = sum + (gsize)y * (gsize)stride;
+    guint32 *s1 = sum + (gsize)(y + 1) * (gsize)stride;
+    guint32 acc = 0;
+    s1[0] = 0;
+    for (int x = 0; x < w; x++) {
+      acc += p[x];
+      s1[x + 1] = s0[x + 1] + acc;
+    }
+    if (sq) {
+      const guint32 *q0 = sq + (gsize)y * (gsize)stride;
+      guint32 *q1 = sq + (gsize)(y + 1) * (gsize)stride;
+      guint32 acc2 = 0;
+      q1[0] = 0;
+      for (int x = 0; x < w; x++) {
+        acc2 += (guint32)p[x] * p[x];
+        q1[x + 1] = q0[x + 1] + acc2;
+      }
+    }
+    if (!tilt)
+      continue;
+    /* Row y+1 of the triangle sums is row y's shifted one left, plus the two anti-diagonals
+     * that widen it (diag[c]: pixels with i + j == c in the rows above y), plus the apex. */
+    const guint32 *t0 = tilt + (gsize)y * (gsize)stride;
+    guint32 *t1 = tilt + (gsize)(y + 1) * (gsize)stride;
+    t1[0] = w > 0 ? t0[1] : 0;
+    for (int x = 1; x <= w; x++) {
+      int c = x + y - 2;
+      guint32 d = (c >= 0 ? diag[c] : 0) + diag[c + 1];
+      t1[x] = t0[x - 1] + d + p[x - 1];
+    }
+    for (int x = 0; x < w; x++)
+      diag[x + y] += p[x];
+  }
+}
+
+/* ---------------------------------------------------------------- the cascade laid out */
+
+/* Node and feature in one record with corner offsets for the current row stride, so the hot
+ * loop reads the cascade front to back without any indirection. */
+typedef struct {
+  int ofs[3][4];
+  float weight[3];
+  float threshold;
+  float left, right; /* stumps: the two leaf values */
+  int child[2];      /* trees: as in the file */
+  double lo, hi;     /* a tree's root: see stage_bounds() */
+} HaarOp;
+
+typedef struct {
+  int ofs[16];
+  float left, right;
+  guint32 subset[LBP_SUBSET_WORDS];
+  double lo, hi;
+} LbpOp;
+
+typedef struct {
+  guint serial; /* 0: unused */
+  gsize stamp;  /* least recently used goes first */
+  HaarOp *haar;
+  LbpOp *lbp;
+} Program;
+
+#define SCRATCH_PROGRAMS 4
+
+struct BoothCascadeScratch {
+  int stride;       /* integral row length, in values; only ever grows */
+  int rows;         /* rows per integral plane; only ever grows */
+  guint32 *ii;      /* sum, squares, tilted planes */
+  guint32 *diag;    /* tilted helper, stride + rows values */
+  guint8 *level;    /* one pyramid level */
+  gsize level_size; /* bytes */
+  ResizeBuf resize;
+  Program programs[SCRATCH_PROGRAMS];
+  gsize clock;
+  GArray *raw; /* BoothDetection candidates before grouping */
+};
+
+BoothCascadeScratch *
+booth_cascade_scratch_new(void)
+{
+  BoothCascadeScratch *s = g_new0(BoothCascadeScratch, 1);
+  s->raw = g_array_new(FALSE, FALSE, sizeof(BoothDetection));
+  return s;
+}
+
+static void
+program_clear(Program *pg)
+{
+  g_free(pg->haar);
+  g_free(pg->lbp);
+  memset(pg, 0, sizeof *pg);
+}
+
+void
+booth_cascade_scratch_free(BoothCascadeScratch *s)
+{
+  if (!s)
+    return;
+  g_free(s->ii);
+  g_free(s->diag);
+  g_free(s->level);
+  resize_buf_clear(&s->resize);
+  for (int i = 0; i < SCRATCH_PROGRAMS; i++)
+    program_clear(&s->programs[i]);
+  g_array_unref(s->raw);
+  g_free(s);
+}
+
+static gsize
+scratch_plane(const BoothCascadeScratch *s)
+{
+  return (gsize)s->stride * (gsize)s->rows;
+}
+
+static void
+offsets_upright(int *o, int x, int y, int w, int h, int stride, gsize base)
+{
+  o[0] = (int)base + x + stride * y;
+  o[1] = (int)base + x + w + stride * y;
+  o[2] = (int)base + x + stride * (y + h);
+  o[3] = (int)base + x + w + stride * (y + h);
+}
+
+/* The corners of a rectangle turned 45 degrees, in the tilted plane. */
+static void
+offsets_tilted(int *o, int x, int y, int w, int h, int stride, gsize base)
+{
+  o[0] = (int)base + x + stride * y;
+  o[1] = (int)base + x - h + stride * (y + h);
+  o[2] = (int)base + x + w + stride * (y + w);
+  o[3] = (int)base + x + w - h + stride * (y + w + h);
+}
+
+/* A stage's verdict is often sure before its last tree: once the sum so far is below 'lo',
+ * no leaves still to come can lift it to the threshold; once it reaches 'hi', none can pull it
+ * under. For tree i of a stage, lo = threshold - (largest sum of the trees after it) and hi =
+ * threshold - (smallest such sum); the last tree's are the threshold itself. This gives
+ * OpenCV's verdict exactly, provided every sum involved is exact in double, which holds when
+ * the leaves and threshold share a small enough range of binary exponents (checked per stage:
+ * the shipped files have at least 7 bits to spare); otherwise only the last tree decides. */
+static void
+stage_bounds(const BoothCascade *c, const Stage *st, double *lo, double *hi)
+{
+  int n = st->ntrees;
+  g_autofree double *leaf_min = g_new(double, n);
+  g_autofree double *leaf_max = g_new(double, n);
+  int emin = G_MAXINT;
+  double total = fabs(st->threshold);
+  int e;
+  if (st->threshold != 0.f) {
+    frexp(st->threshold, &e);
+    emin = e;
+  }
+  for (int i = 0; i < n; i++) {
+    const Tree *tr = &g_array_index(c->trees, Tree, st->first_tree + i);
+    leaf_min[i] = G_MAXDOUBLE, leaf_max[i] = -G_MAXDOUBLE;
+    double big = 0;
+    int nleaves = c->stumps ? 2 : tr->nnodes + 1;
+    for (int k = 0; k < nleaves; k++) {
+      double v = g_array_index(c->leaves, float, tr->first_leaf + k);
+      leaf_min[i] = MIN(leaf_min[i], v);
+      leaf_max[i] = MAX(leaf_max[i], v);
+      big = MAX(big, fabs(v));
+      if (v != 0.) {
+        frexp(v, &e);
+        emin = MIN(emin, e);
+      }
+    }
+    total += big;
+  }
+  /* Floats are multiples of 2^(e-24); sums of them up to 'total' fit double's 53 bits. */
+  gboolean exact = emin == G_MAXINT || total < ldexp(1.0, emin + 28);
+  double rest_min = 0, rest_max = 0;
+  for (int i = n - 1; i >= 0; i--) {
+    if (i == n - 1 || exact) {
+      lo[i] = st->threshold - rest_max;
+      hi[i] = st->threshold - rest_min;
+    } else {
+      lo[i] = -INFINITY;
+      hi[i] = INFINITY;
+    }
+    rest_min += leaf_min[i];
+    rest_max += leaf_max[i];
+  }
+}
+
+static void
+program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
+{
+  g_autofree double *lo = g_new(double, c->trees->len);
+  g_autofree double *hi = g_new(double, c->trees->len);
+  for (guint i = 0; i < c->stages->len; i++) {
+    const Stage *st = &g_array_index(c->stages, Stage, i);
+    stage_bounds(c, st, lo + st->first_tree, hi + st->first_tree);
+  }
+  guint n = c->nodes->len;
+  if (c->type == FEATURE_LBP) {
+    pg->lbp = g_new0(LbpOp, n);
+    for (guint i = 0; i < n; i++) {
+      const Node *nd = &g_array_index(c->nodes, Node, i);
+      const Feature *f = &g_array_index(c->features, Feature, nd->feature);
+      LbpOp *op = &pg->lbp[i];
+      /* A 4x4 grid of corners of the 3x3 blocks, row by row. */
+      for (int j = 0; j < 4; j++)
+        for (int k = 0; k < 4; k++)
+          op->ofs[j * 4 + k] = f->lx + k * f->lw + stride * (f->ly + j * f->lh);
+      op->left = g_array_index(c->leaves, float, 2 * i);
+      op->right = g_array_index(c->leaves, float, 2 * i + 1);
+      memcpy(op->subset, nd->subset, sizeof op->subset);
+      op->lo = lo[i];
+      op->hi = hi[i];
+    }
+    return;
+  }
+  pg->haar = g_new0(HaarOp, n);
+  for (guint t = 0; t < c->trees->len; t++) {
+    const Tree *tr = &g_array_index(c->trees, Tree, t);
+    for (int i = 0; i < tr->nnodes; i++) {
+      const Node *nd = &g_array_index(c->nodes, Node, tr->first_node + i);
+      const Feature *f = &g_array_index(c->features, Feature, nd->feature);
+      HaarOp *op = &pg->haar[tr->first_node + i];
+      for (int k = 0; k < 3; k++) {
+        const HaarRect *r = &f->r[k];
+        if (k >= f->nrects) {
+          /* Weight 0 and all corners on the window origin: adds nothing. */
+          offsets_upright(op->ofs[k], 0, 0, 0, 0, stride, 0);
+          op->weight[k] = 0.f;
+        } else if (f->tilted) {
+          offsets_tilted(op->ofs[k], r->x, r->y, r->w, r->h, stride, 2 * plane);
+          op->weight[k] = r->weight;
+        } else {
+          offsets_upright(op->ofs[k], r->x, r->y, r->w, r->h, stride, 0);
+          op->weight[k] = r->weight;
+        }
+      }
+      op->threshold = nd->threshold;
+      op->child[0] = nd->left;
+      op->child[1] = nd->right;
+      /* A single split reads its leaves in file order whatever its child fields say. */
+      op->left = g_array_index(c->leaves, float, tr->first_leaf);
+      op->right = g_array_index(c->leaves, float, tr->first_leaf + 1);
+      op->lo = lo[t];
+      op->hi = hi[t];
+    }
+  }
+}
+
+/* Makes room for a (w+1) x (h+1) integral and returns the cascade laid out for it. */
+static const Program *
+scratch_prepare(BoothCascadeScratch *s, const BoothCascade *c, int w, int h)
+{
+  if (w + 1 > s->stride || h + 1 > s->rows) {
+    s->stride = MAX(s->stride, w + 1);
+    s->rows = MAX(s->rows, h + 1);
+    g_free(s->ii);
+    g_free(s->diag);
+    s->ii = g_new(guint32, 3 * scratch_plane(s));
+    s->diag = g_new(guint32, (gsize)s->stride + (gsize)s->rows);
+    for (int i = 0; i < SCRATCH_PROGRAMS; i++)
+      program_clear(&s->programs[i]);
+  }
+  Program *pg = NULL, *oldest = &s->programs[0];
+  for (int i = 0; i < SCRATCH_PROGRAMS; i++) {
+    if (s->programs[i].serial == c->serial)
+      pg = &s->programs[i];
+    if (s->programs[i].stamp < oldest->stamp)
+      oldest = &s->programs[i];
+  }
+  if (!pg) {
+    pg = oldest;
+    program_clear(pg);
+    program_build(pg, c, s->stride, scratch_plane(s));
+    pg->serial = c->serial;
+  }
+  pg->stamp = ++s->clock;
+  return pg;
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+typedef struct {
+  const BoothCascade *c;
+  const Program *pg;
+  int nofs[4]; /* the variance window: one pixel in from each side */
+  gsize sq;    /* offset of the squares plane */
+  double area;
+} Eval;
+
+static inline float
+haar_value(const HaarOp *op, const guint32 *p)
+{
+  float v = op->weight[0] * (float)rect_sum(p, op->ofs[0]) +
+            op->weight[1] * (float)rect_sum(p, op->ofs[1]);
+  if (op->weight[2] != 0.0f)
+    v += op->weight[2] * (float)rect_sum(p, op->ofs[2]);
+  return v;
+}
+
+/* 1 when every stage passes, else minus the index of the stage that rejected the window;
+ * -1 also for windows too flat to normalise, which OpenCV skips the same way. */
+static inline gboolean
+haar_normalise(const Eval *e, const guint32 *p, float *nf_out)
+{
+  gint32 s = rect_sum(p, e->nofs);
+  const guint32 *q = p + e->sq;
+  guint32 sq = q[e->nofs[0]] - q[e->nofs[1]] - q[e->nofs[2]] + q[e->nofs[3]];
+  double nf = e->area * (double)sq - (double)s * (double)s;
+  if (!(nf > 0.))
+    return FALSE;
+  *nf_out = (float)(1. / sqrt(nf));
+  return e->area * *nf_out < 1e-1;
+}
+
+static int
+haar_stumps_run(const Eval *e, const guint32 *p)
+{
+  float nf;
+  if (!haar_normalise(e, p, &nf))
+    return -1;
+  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
+  int nstages = (int)e->c->stages->len;
+  for (int si = 0; si < nstages; si++) {
+    double t = 0;
+    for (const HaarOp *op = e->pg->haar + stages[si].first_tree;; op++) {
+      double v = haar_value(op, p) * nf;
+      t += v < op->threshold ? op->left : op->right;
+      if (t < op->lo)
+        return -si;
+      if (t >= op->hi)
+        break;
+    }
+  }
+  return 1;
+}
+
+static int
+haar_trees_run(const Eval *e, const guint32 *p)
+{
+  float nf;
+  if (!haar_normalise(e, p, &nf))
+    return -1;
+  const BoothCascade *c = e->c;
+  const Stage *stages = (const Stage *)(void *)c->stages->data;
+  const Tree *trees = (const Tree *)(void *)c->trees->data;
+  const float *leaves = (const float *)(void *)c->leaves->data;
+  int nstages = (int)c->stages->len;
+  for (int si = 0; si < nstages; si++) {
+    double t = 0;
+    for (const Tree *tr = trees + stages[si].first_tree;; tr++) {
+      const HaarOp *root = e->pg->haar + tr->first_node;
+      int idx = 0;
+      do {
+        const HaarOp *op = root + idx;
+        double v = haar_value(op, p) * nf;
+        idx = op->child[v < op->threshold ? 0 : 1];
+      } while (idx > 0);
+      t += leaves[tr->first_leaf - idx];
+      if (t < root->lo)
+        return -si;
+      if (t >= root->hi)
+        break;
+    }
+  }
+  return 1;
+}
+
+static inline int
+lbp_code(const int *o, const guint32 *p)
+{
+#define BLOCK(a, b, c, d) (gint32)(p[o[a]] - p[o[b]] - p[o[c]] + p[o[d]])
+  gint32 centre = BLOCK(5, 6, 9, 10);
+  /* The eight neighbours clockwise from the top left, most significant bit first. */
+  return (BLOCK(0, 1, 4, 5) >= centre ? 128 : 0) | (BLOCK(1, 2, 5, 6) >= centre ? 64 : 0) |
+         (BLOCK(2, 3, 6, 7) >= centre ? 32 : 0) | (BLOCK(6, 7, 10, 11) >= centre ? 16 : 0) |
+         (BLOCK(10, 11, 14, 15) >= centre ? 8 : 0) | (BLOCK(9, 10, 13, 14) >= centre ? 4 : 0) |
+         (BLOCK(8, 9, 12, 13) >= centre ? 2 : 0) | (BLOCK(4, 5, 8, 9) >= centre ? 1 : 0);
+#undef BLOCK
+}
+
+static int
+lbp_stumps_run(const Eval *e, const guint32 *p)
+{
+  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
+  int nstages = (int)e->c->stages->len;
+  for (int si = 0; si < nstages; si++) {
+    double t = 0;
+    for (const LbpOp *op = e->pg->lbp + stages[si].first_tree;; op++) {
+      int code = lbp_code(op->ofs, p);
+      t += (op->subset[code >> 5] & (1u << (code & 31))) ? op->left : op->right;
+      if (t < op->lo)
+        return -si;
+      if (t >= op->hi)
+        break;
+    }
+  }
+  return 1;
+}
+
+static void
+push_window(GArray *out, int x, int y, float scale, int win_w, int win_h)
+{
+  BoothDetection d = {(int)lrintf((float)x * scale), (int)lrintf((float)y * scale), win_w, win_h,
+                      1};
+  g_array_append_val(out, d);
+}
+
+typedef int (*RunFunc)(const Eval *e, const guint32 *p);
+
+/* Every ystep-th window of one pyramid level; a window turned down by the very first stage
+ * lets the scan skip the next one, as OpenCV's does. */
+static void
+scan_level(const Eval *e, RunFunc run, const guint32 *ii, int stride, int sw, int sh, int ystep,
+           float scale, int win_w, int win_h, GArray *out)
+{
+  for (int y = 0; y < sh; y += ystep) {
+    const guint32 *row = ii + (gsize)y * (gsize)stride;
+    for (int x = 0; x < sw; x += ystep) {
+      int r = run(e, row + x);
+      if (r > 0)
+        push_window(out, x, y, scale, win_w, win_h);
+      else if (r == 0)
+        x += ystep;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- grouping */
+
+static int
+uf_find(int *parent, int i)
+{
+  while (parent[i] != i) {
+    parent[i] = parent[parent[i]];
+    i = parent[i];
+  }
+  return i;
+}
+
+static gboolean
+rects_similar(const BoothDetection *a, const BoothDetection *b, double eps)
+{
+  double delta = eps * (MIN(a->width, b->width) + MIN(a->height, b->height)) * 0.5;
+  return abs(a->x - b->x) <= delta && abs(a->y - b->y) <= delta &&
+         abs(a->x + a->width - b->x - b->width) <= delta &&
+         abs(a->y + a->height - b->y - b->height) <= delta;
+}
+
+static int
+cmp_by_x(gconstpointer a, gconstpointer b, gpointer data)
+{
+  const BoothDetection *r = data;
+  int ia = *(const int *)a, ib = *(const int *)b;
+  return r[ia].x != r[ib].x ? (r[ia].x < r[ib].x ? -1 : 1) : (ia < ib ? -1 : ia > ib);
+}
+
+/* OpenCV's groupRectangles: classes of transitively similar rectangles, averaged; classes
+ * with min_neighbors or fewer members dropped, and so are small ones lying inside a larger
+ * class that has clearly more support. */
+static GArray *
+group_rects(const GArray *raw, int min_neighbors, double eps)
+{
+  GArray *out = g_array_new(FALSE, FALSE, sizeof(BoothDetection));
+  int n = (int)raw->len;
+  const BoothDetection *r = (const BoothDetection *)(void *)raw->data;
+  if (min_neighbors <= 0 || n == 0) {
+    g_array_append_vals(out, r, (guint)n);
+    return out;
+  }
+  g_autofree int *parent = g_new(int, n);
+  g_autofree int *order = g_new(int, n);
+  for (int i = 0; i < n; i++)
+    parent[i] = order[i] = i;
+  /* Two similar rectangles differ in x by at most eps times the smaller size, so after
+   * sorting by x each one only needs comparing with the few that follow it closely. */
+  g_qsort_with_data(order, n, sizeof(int), cmp_by_x, (gpointer)r);
+  for (int a = 0; a < n; a++) {
+    const BoothDetection *ra = &r[order[a]];
+    double reach = eps * (ra->width + ra->height) * 0.5;
+    for (int b = a + 1; b < n && r[order[b]].x - ra->x <= reach; b++) {
+      if (!rects_similar(ra, &r[order[b]], eps))
+        continue;
+      int pa = uf_find(parent, order[a]), pb = uf_find(parent, order[b]);
+      if (pa != pb)
+        parent[MAX(pa, pb)] = MIN(pa, pb);
+    }
+  }
+  g_autofree int *label = g_new(int, n);
+  g_autofree gint64 *acc = g_new0(gint64, 5 * (gsize)n);
+  int nclasses = 0;
+  for (int i = 0; i < n; i++) {
+    int root = uf_find(parent, i);
+    label[i] = root == i ? nclasses++ : -1;
+  }
+  for (int i = 0; i < n; i++) {
+    gint64 *a = acc + 5 * (gsize)label[uf_find(parent, i)];
+    a[0] += r[i].x, a[1] += r[i].y, a[2] += r[i].width, a[3] += r[i].height, a[4]++;
+  }
+  g_autofree BoothDetection *avg = g_new(BoothDetection, nclasses);
+  for (int k = 0; k < nclasses; k++) {
+    const gint64 *a = acc + 5 * (gsize)k;
+    float s = 1.f / (float)a[4];
+    avg[k] =
+        (BoothDetection){(int)lrintf((float)a[0] * s), (int)lrintf((float)a[1] * s),
+                         (int)lrintf((float)a[2] * s), (int)lrintf((float)a[3] * s), (int)a[4]};
+  }
+  for (int i = 0; i < nclasses; i++) {
+    const BoothDetection *r1 = &avg[i];
+    int n1 = r1->neighbors;
+    if (n1 <= min_neighbors)
+      continue;
+    int j;
+    for (j = 0; j < nclasses; j++) {
+      const BoothDetection *r2 = &avg[j];
+      int n2 = r2->neighbors;
+      if (j == i || n2 <= min_neighbors)
+        continue;
+      int dx = (int)lrint(r2->width * eps), dy = (int)lrint(r2->height * eps);
+      if (r1->x >= r2->x - dx && r1->y >= r2->y - dy &&
+          r1->x + r1->width <= r2->x + r2->width + dx &&
+          r1->y + r1->height <= r2->y + r2->height + dy && (n2 > MAX(3, n1) || n1 < 3))
+        break;
+    }
+    if (j == nclasses)
+      g_array_append_val(out, *r1);
+  }
+  return out;
+}
+
+static void
+clip_rects(GArray *a, int w, int h)
+{
+  guint k = 0;
+  for (guint i = 0; i < a->len; i++) {
+    BoothDetection d = g_array_index(a, BoothDetection, i);
+    int x0 = MAX(d.x, 0), y0 = MAX(d.y, 0);
+    int x1 = MIN(d.x + d.width, w), y1 = MIN(d.y + d.height, h);
+    if (x1 <= x0 || y1 <= y0)
+      continue;
+    d.x = x0, d.y = y0, d.width = x1 - x0, d.height = y1 - y0;
+    g_array_index(a, BoothDetection, k++) = d;
+  }
+  g_array_set_size(a, k);
+}
+
+/* ---------------------------------------------------------------- detection */
+
+/* The scale factors OpenCV tries: every power of scale_factor whose window fits the image,
+ * then only those within the size limits (or, when none is, the one nearest min). */
+static GArray *
+pick_scales(const BoothCascade *c, int w, int h, const BoothDetectParams *p)
+{
+  GArray *all = g_array_new(FALSE, FALSE, sizeof(float));
+  GArray *scales = g_array_new(FALSE, FALSE, sizeof(float));
+  int max_w = p->max_width > 0 && p->max_height > 0 ? p->max_width : w;
+  int max_h = p->max_width > 0 && p->max_height > 0 ? p->max_height : h;
+  if (w < c->win_w || h < c->win_h) {
+    g_array_unref(all);
+    return scales;
+  }
+  for (double f = 1;; f *= p->scale_factor) {
+    /* Far past the image whatever the rounding: stop before a huge factor overflows. */
+    if (f > 2.0 * MAX(w, h))
+      break;
+    long ww = lrint(c->win_w * f), wh = lrint(c->win_h * f);
+    if (ww > w || wh > h)
+      break;
+    float ff = (float)f;
+    g_array_append_val(all, ff);
+  }
+  for (guint i = 0; i < all->len; i++) {
+    float f = g_array_index(all, float, i);
+    long ww = lrintf((float)c->win_w * f), wh = lrintf((float)c->win_h * f);
+    if (ww > max_w || wh > max_h)
+      break;
+    if (ww < p->min_width || wh < p->min_height)
+      continue;
+    g_array_append_val(scales, f);
+  }
+  if (scales->len == 0 && all->len > 0) {
+    guint best = 0;
+    double best_d = G_MAXDOUBLE;
+    for (guint i = 0; i < all->len; i++) {
+      float f = g_array_index(all, float, i);
+      long ww = lrintf((float)c->win_w * f), wh = lrintf((float)c->win_h * f);
+      double d = (double)(p->min_width - ww) * (double)(p->min_width - ww) +
+                 (double)(p->min_height - wh) * (double)(p->min_height - wh);
+      if (d < best_d)
+        best_d = d, best = i;
+    }
+    g_array_append_val(scales, g_array_index(all, float, best));
+  }
+  g_array_unref(all);
+  return scales;
+}
+
+GArray *
+booth_cascade_detect_scratch(const BoothCascade *c, BoothCascadeScratch *s, const guint8 *luma,
+                             int width, int height, int stride, const BoothDetectParams *p)
+{
+  g_assert(c && s && luma && p);
+  g_assert(width > 0 && height > 0 && stride >= width);
+  /* A frame, not a poster: keeps every integral offset well inside int. */
+  g_assert(width <= 16384 && height <= 16384 && (gint64)width * height <= 100000000);
+  g_assert(p->scale_factor > 1.0 && p->min_neighbors >= 0);
+
+  g_array_set_size(s->raw, 0);
+  g_autoptr(GArray) scales = pick_scales(c, width, height, p);
+  if (scales->len == 0)
+    return g_array_new(FALSE, FALSE, sizeof(BoothDetection));
+
+  float s0 = g_array_index(scales, float, 0);
+  int w0 = (int)lrintf((float)width / s0), h0 = (int)lrintf((float)height / s0);
+  const Program *pg = scratch_prepare(s, c, w0, h0);
+  gsize plane = scratch_plane(s);
+  Eval e = {.c = c, .pg = pg, .sq = plane, .area = (double)(c->win_w - 2) * (c->win_h - 2)};
+  offsets_upright(e.nofs, 1, 1, c->win_w - 2, c->win_h - 2, s->stride, 0);
+  RunFunc run = c->type == FEATURE_LBP ? lbp_stumps_run
+                : c->stumps            ? haar_stumps_run
+                                       : haar_trees_run;
+  /* OpenCV hands each level's rows out in as many stripes as the first level has 32-column
+   * blocks, each rounded to whole steps; rows past the last whole stripe are never scanned. */
+  int nstripes = (MAX(w0 + 1 - c->win_w, 0) + 31) / 32;
+
+  for (guint i = 0; i < scales->len; i++) {
+    float sc = g_array_index(scales, float, i);
+    int lw = (int)lrintf((float)width / sc), lh = (int)lrintf((float)height / sc);
+    if (lw <= 0 || lh <= 0 || lw > w0 || lh > h0)
+      continue;
+    const guint8 *img = luma;
+    int istride = stride;
+    if (lw != width || lh != height) {
+      gsize need = (gsize)lw * (gsize)lh;
+      if (need > s->level_size) {
+        g_free(s->level);
+        s->level = g_malloc(need);
+        s->level_size = need;
+      }
+      resize_linear(&s->resize, luma, width, height, stride, s->level, lw, lh, lw);
+      img = s->level;
+      istride = lw;
+    }
+    integral_build(img, lw, lh, istride, s->ii, c->type == FEATURE_HAAR ? s->ii + plane : NULL,
+                   c->tilted ? s->ii + 2 * plane : NULL, s->diag, s->stride);
+    int sw = MAX(lw + 1 - c->win_w, 0), sh = MAX(lh + 1 - c->win_h, 0);
+    int ystep = sc >= 2.f ? 1 : 2;
+    int stripe = MAX((sh / ystep + nstripes - 1) / MAX(nstripes, 1), 1) * ystep;
+    sh = MIN(sh, nstripes * stripe);
+    int win_w = (int)lrintf((float)c->win_w * sc), win_h = (int)lrintf((float)c->win_h * sc);
+    scan_level(&e, run, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
+  }
+
+  GArray *out = group_rects(s->raw, p->min_neighbors, CASCADE_GROUP_EPS);
+  clip_rects(out, width, height);
+  return out;
+}
+
+GArray *
+booth_cascade_detect(const BoothCascade *c, const guint8 *luma, int width, int height, int stride,
+                     const BoothDetectParams *p)
+{
+  g_assert(c && luma && p);
+  g_autoptr(BoothCascadeScratch) s = booth_cascade_scratch_new();
+  return booth_cascade_detect_scratch(c, s, luma, width, height, stride, p);
+}

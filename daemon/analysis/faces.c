@@ -1,0 +1,296 @@
+#include "analysis/faces.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "analysis/cascade.h"
+#include "error.h"
+
+/* OpenCV's defaults for detectMultiScale, which the cascades' authors tuned against. */
+#define FACE_SCALE_FACTOR 1.1
+#define FACE_MIN_NEIGHBORS 3
+/* Enlarging further only invents detail: smaller faces are not worth the time. */
+#define FACE_MAX_ENLARGE 2.0
+/* Eyes are searched with the face this wide: the eye cascade's 20-pixel window is then a sixth
+ * of the face, and eyes are taken up to EYE_MAX_SHARE of it. Haar eye boxes measure 0.18 to
+ * 0.39 of the face box's width on the test photos. */
+#define EYE_FACE_WIDTH 120
+#define EYE_MAX_SHARE 0.4
+#define EYE_MAX_ENLARGE 4.0
+#define EYE_SCALE_FACTOR 1.1
+#define EYE_MIN_NEIGHBORS 3
+
+struct BoothFaceDetector {
+  BoothCascade *face, *eye, *glasses;
+  BoothCascadeScratch *face_scratch, *eye_scratch;
+  guint8 *work;
+  gsize work_size;
+  guint8 *region;
+  gsize region_size;
+  guint8 *box;
+  gsize box_size;
+  guint16 *acc;
+  gsize acc_size;
+};
+
+static BoothCascade *
+load_one(const char *dir, const char *file, GError **error)
+{
+  g_autofree char *path =
+      g_path_is_absolute(file) ? g_strdup(file) : g_build_filename(dir, file, NULL);
+  return booth_cascade_load(path, error);
+}
+
+BoothFaceDetector *
+booth_face_detector_new_full(const char *cascade_dir, const char *face_cascade, GError **error)
+{
+  const char *dir = cascade_dir ? cascade_dir : BOOTH_FACE_CASCADE_DIR;
+  g_autoptr(BoothFaceDetector) d = g_new0(BoothFaceDetector, 1);
+  if (!(d->face = load_one(dir, face_cascade ? face_cascade : BOOTH_FACE_CASCADE_LBP, error)) ||
+      !(d->eye = load_one(dir, BOOTH_EYE_CASCADE, error)) ||
+      !(d->glasses = load_one(dir, BOOTH_EYEGLASSES_CASCADE, error)))
+    return NULL;
+  d->face_scratch = booth_cascade_scratch_new();
+  d->eye_scratch = booth_cascade_scratch_new();
+  return g_steal_pointer(&d);
+}
+
+BoothFaceDetector *
+booth_face_detector_new(const char *cascade_dir, GError **error)
+{
+  return booth_face_detector_new_full(cascade_dir, NULL, error);
+}
+
+void
+booth_face_detector_free(BoothFaceDetector *d)
+{
+  if (!d)
+    return;
+  booth_cascade_free(d->face);
+  booth_cascade_free(d->eye);
+  booth_cascade_free(d->glasses);
+  booth_cascade_scratch_free(d->face_scratch);
+  booth_cascade_scratch_free(d->eye_scratch);
+  g_free(d->work);
+  g_free(d->region);
+  g_free(d->box);
+  g_free(d->acc);
+  g_free(d);
+}
+
+/* How part of the frame is brought to the scale a cascade runs at: means of k x k blocks
+ * first when shrinking by 2 or more (a partial last block is left out), then OpenCV's
+ * bilinear to the exact size. The reference scripts in tests/reference make the very same
+ * choices and calls with OpenCV. */
+typedef struct {
+  int k;              /* > 1: k x k block means first */
+  int box_w, box_h;   /* their size */
+  int used_w, used_h; /* the source pixels covered */
+  int out_w, out_h;   /* the working image */
+} Plan;
+
+/* An object 'have' pixels wide in a w x h source should come out 'want' pixels wide. */
+static Plan
+plan_scale(int w, int h, int have, int want, double max_enlarge)
+{
+  double u = MIN((double)want / have, max_enlarge);
+  int k = u < 1. ? (int)(1. / u) : 1;
+  Plan p = {.k = k, .box_w = w / k, .box_h = h / k};
+  p.used_w = p.box_w * k;
+  p.used_h = p.box_h * k;
+  p.out_w = MAX(1, (int)(p.used_w * u + 0.5));
+  p.out_h = MAX(1, (int)(p.used_h * u + 0.5));
+  return p;
+}
+
+static guint8 *
+grow(guint8 **buf, gsize *size, gsize need)
+{
+  if (need > *size) {
+    g_free(*buf);
+    *buf = g_malloc(need);
+    *size = need;
+  }
+  return *buf;
+}
+
+/* Means of k x k blocks, rounded as OpenCV's INTER_AREA rounds a whole-factor shrink (2x2:
+ * half up in integers; larger: the float product, half to even), so the reference sees the
+ * same pixels. Columns are summed down first, which the compiler vectorises. */
+static void
+shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow, int oh,
+              guint8 *dst)
+{
+  gsize n = (gsize)ow * (gsize)k;
+  if (n > d->acc_size) {
+    g_free(d->acc);
+    d->acc = g_new(guint16, n);
+    d->acc_size = n;
+  }
+  guint16 *acc = d->acc;
+  float scale = 1.f / (float)(k * k);
+  for (int y = 0; y < oh; y++) {
+    const guint8 *s = src + (gsize)y * (gsize)k * (gsize)stride;
+    for (gsize x = 0; x < n; x++)
+      acc[x] = s[x];
+    for (int j = 1; j < k; j++) {
+      s += stride;
+      for (gsize x = 0; x < n; x++)
+        acc[x] = (guint16)(acc[x] + s[x]);
+    }
+    guint8 *o = dst + (gsize)y * (gsize)ow;
+    if (k == 2) {
+      for (int x = 0; x < ow; x++)
+        o[x] = (guint8)((acc[2 * x] + acc[2 * x + 1] + 2) >> 2);
+      continue;
+    }
+    for (int x = 0; x < ow; x++) {
+      guint32 sum = 0;
+      for (int i = 0; i < k; i++)
+        sum += acc[x * k + i];
+      long v = lrintf((float)sum * scale);
+      o[x] = (guint8)CLAMP(v, 0, 255);
+    }
+  }
+}
+
+/* The working image for a plan, in buf (or the source itself when the plan leaves it). */
+static const guint8 *
+apply_plan(BoothFaceDetector *d, const Plan *p, const guint8 *src, int w, int h, int stride,
+           guint8 **buf, gsize *size, int *out_stride)
+{
+  g_assert(p->k <= 256 && p->box_w > 0 && p->box_h > 0);
+  if (p->k > 1) {
+    shrink_blocks(d, src, stride, p->k, p->box_w, p->box_h,
+                  grow(&d->box, &d->box_size, (gsize)p->box_w * (gsize)p->box_h));
+    src = d->box;
+    w = p->box_w, h = p->box_h, stride = p->box_w;
+  }
+  if (p->out_w == w && p->out_h == h) {
+    *out_stride = stride;
+    return src;
+  }
+  guint8 *dst = grow(buf, size, (gsize)p->out_w * (gsize)p->out_h);
+  booth_cascade_resize(src, w, h, stride, dst, p->out_w, p->out_h);
+  *out_stride = p->out_w;
+  return dst;
+}
+
+/* More windows agreeing first, then the larger, then the upper left: a strict order, so the
+ * choice does not depend on the order detections come in. */
+static gboolean
+detection_better(const BoothDetection *a, const BoothDetection *b)
+{
+  if (a->neighbors != b->neighbors)
+    return a->neighbors > b->neighbors;
+  gint64 aa = (gint64)a->width * a->height, ab = (gint64)b->width * b->height;
+  if (aa != ab)
+    return aa > ab;
+  if (a->y != b->y)
+    return a->y < b->y;
+  return a->x < b->x;
+}
+
+static void
+pick_eyes(const GArray *eyes, int face_w, const BoothDetection **left, const BoothDetection **right)
+{
+  for (guint i = 0; i < eyes->len; i++) {
+    const BoothDetection *e = &g_array_index(eyes, BoothDetection, i);
+    const BoothDetection **side = e->x + e->width / 2.0 < face_w / 2.0 ? left : right;
+    if (!*side || detection_better(e, *side))
+      *side = e;
+  }
+}
+
+static void
+find_eyes(BoothFaceDetector *d, const guint8 *luma, int stride, BoothFace *f)
+{
+  int rw = f->box.width, rh = (3 * f->box.height + 2) / 5;
+  const guint8 *src = luma + (gsize)f->box.y * (gsize)stride + (gsize)f->box.x;
+  Plan p = plan_scale(rw, rh, f->box.width, EYE_FACE_WIDTH, EYE_MAX_ENLARGE);
+  int win_w, win_h;
+  booth_cascade_get_window(d->eye, &win_w, &win_h);
+  int min_eye = MAX(win_w, win_h);
+  int max_eye = (int)(p.out_w * EYE_MAX_SHARE + 0.5);
+  if (p.out_w < min_eye || p.out_h < min_eye || max_eye < min_eye)
+    return;
+  int ws;
+  const guint8 *img = apply_plan(d, &p, src, rw, rh, stride, &d->region, &d->region_size, &ws);
+  BoothDetectParams params = {EYE_SCALE_FACTOR, EYE_MIN_NEIGHBORS, min_eye,
+                              min_eye,          max_eye,           max_eye};
+  g_autoptr(GArray) eyes =
+      booth_cascade_detect_scratch(d->eye, d->eye_scratch, img, p.out_w, p.out_h, ws, &params);
+  const BoothDetection *left = NULL, *right = NULL;
+  pick_eyes(eyes, p.out_w, &left, &right);
+  g_autoptr(GArray) glasses = NULL;
+  if (!left || !right) {
+    /* Only for the side the plain eye cascade missed: frames often hide one eye's glint. */
+    const BoothDetection *gl = NULL, *gr = NULL;
+    glasses = booth_cascade_detect_scratch(d->glasses, d->eye_scratch, img, p.out_w, p.out_h, ws,
+                                           &params);
+    pick_eyes(glasses, p.out_w, &gl, &gr);
+    left = left ? left : gl;
+    right = right ? right : gr;
+  }
+  double sx = (double)p.used_w / p.out_w, sy = (double)p.used_h / p.out_h;
+  const BoothDetection *sides[2] = {left, right};
+  BoothPoint *pts[2] = {&f->eye_left, &f->eye_right};
+  for (int i = 0; i < 2; i++) {
+    if (!sides[i])
+      continue;
+    pts[i]->x = f->box.x + (sides[i]->x + sides[i]->width / 2.0) * sx;
+    pts[i]->y = f->box.y + (sides[i]->y + sides[i]->height / 2.0) * sy;
+    pts[i]->found = TRUE;
+  }
+}
+
+static gint
+face_order(gconstpointer pa, gconstpointer pb)
+{
+  const BoothFace *a = pa, *b = pb;
+  BoothDetection da = {a->box.x, a->box.y, a->box.width, a->box.height, a->neighbors};
+  BoothDetection db = {b->box.x, b->box.y, b->box.width, b->box.height, b->neighbors};
+  gint64 aa = (gint64)da.width * da.height, ab = (gint64)db.width * db.height;
+  if (aa != ab)
+    return aa > ab ? -1 : 1;
+  return detection_better(&da, &db) ? -1 : detection_better(&db, &da) ? 1 : 0;
+}
+
+GArray *
+booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int height, int stride,
+                        double min_face)
+{
+  g_assert(d && luma);
+  g_assert(width > 0 && height > 0 && stride >= width);
+  g_assert(min_face > 0. && min_face <= 1.);
+  GArray *faces = g_array_new(FALSE, TRUE, sizeof(BoothFace));
+
+  int win_w, win_h;
+  booth_cascade_get_window(d->face, &win_w, &win_h);
+  int win = MAX(win_w, win_h);
+  int min_px = MAX(1, (int)(min_face * MIN(width, height) + 0.5));
+  Plan p = plan_scale(width, height, min_px, win, FACE_MAX_ENLARGE);
+  if (p.out_w < win_w || p.out_h < win_h)
+    return faces;
+  int ws;
+  const guint8 *img = apply_plan(d, &p, luma, width, height, stride, &d->work, &d->work_size, &ws);
+  BoothDetectParams params = {FACE_SCALE_FACTOR, FACE_MIN_NEIGHBORS, win_w, win_h, 0, 0};
+  g_autoptr(GArray) found =
+      booth_cascade_detect_scratch(d->face, d->face_scratch, img, p.out_w, p.out_h, ws, &params);
+
+  double sx = (double)p.used_w / p.out_w, sy = (double)p.used_h / p.out_h;
+  for (guint i = 0; i < found->len; i++) {
+    const BoothDetection *r = &g_array_index(found, BoothDetection, i);
+    int x0 = (int)(r->x * sx + 0.5), y0 = (int)(r->y * sy + 0.5);
+    int x1 = MIN((int)((r->x + r->width) * sx + 0.5), width);
+    int y1 = MIN((int)((r->y + r->height) * sy + 0.5), height);
+    if (x1 <= x0 || y1 <= y0)
+      continue;
+    BoothFace f = {.box = {x0, y0, x1 - x0, y1 - y0}, .neighbors = r->neighbors};
+    g_array_append_val(faces, f);
+  }
+  g_array_sort(faces, face_order);
+  for (guint i = 0; i < faces->len; i++)
+    find_eyes(d, luma, stride, &g_array_index(faces, BoothFace, i));
+  return faces;
+}

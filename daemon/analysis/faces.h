@@ -1,0 +1,51 @@
+/* Faces and eyes in a frame's luma, found with the cascades of opencv-data (evaluated by
+ * cascade.c, no OpenCV linked). The face cascade runs on a copy of the frame shrunk by a whole
+ * factor (2x2 or kxk block means) or, when small faces are asked for, enlarged up to twice, so
+ * that the smallest face wanted just fills the cascade's window: the cost follows the face
+ * size asked for, not the camera's resolution. Eyes are looked for in the upper 60% of each
+ * face at a scale where the face is about 120 pixels wide, with the eye cascade and, for a side
+ * it missed, the eyeglasses cascade. Results are in full-frame coordinates, largest face
+ * first. A detector keeps its buffers from frame to frame: use one per thread. */
+#pragma once
+
+#include <glib.h>
+
+#define BOOTH_FACE_CASCADE_DIR "/usr/share/opencv4"
+/* Relative to the cascade folder. */
+#define BOOTH_FACE_CASCADE_LBP "lbpcascades/lbpcascade_frontalface_improved.xml"
+#define BOOTH_FACE_CASCADE_HAAR "haarcascades/haarcascade_frontalface_default.xml"
+#define BOOTH_EYE_CASCADE "haarcascades/haarcascade_eye.xml"
+#define BOOTH_EYEGLASSES_CASCADE "haarcascades/haarcascade_eye_tree_eyeglasses.xml"
+
+typedef struct {
+  double x, y;
+  gboolean found;
+} BoothPoint;
+
+typedef struct {
+  int x, y, width, height;
+} BoothBox;
+
+typedef struct {
+  BoothBox box;
+  BoothPoint eye_left, eye_right; /* eye_left is the eye on the image's left */
+  int neighbors;                  /* how many detection windows agreed on this face */
+} BoothFace;
+
+typedef struct BoothFaceDetector BoothFaceDetector;
+
+/* cascade_dir NULL: BOOTH_FACE_CASCADE_DIR. Loads the LBP face cascade and the eye and
+ * eyeglasses cascades; any of them missing or malformed is an error naming the file. */
+BoothFaceDetector *booth_face_detector_new(const char *cascade_dir, GError **error);
+/* The same with another face cascade: a path relative to cascade_dir or absolute, e.g.
+ * BOOTH_FACE_CASCADE_HAAR (NULL: BOOTH_FACE_CASCADE_LBP). */
+BoothFaceDetector *booth_face_detector_new_full(const char *cascade_dir, const char *face_cascade,
+                                                GError **error);
+void booth_face_detector_free(BoothFaceDetector *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFaceDetector, booth_face_detector_free)
+
+/* luma: the full frame, width x height bytes, rows stride bytes apart. min_face: the smallest
+ * face to find, as a fraction of the frame's shorter side (0 < min_face <= 1; 0.15 suits a
+ * booth). Returns BoothFace, largest first. */
+GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int height,
+                                int stride, double min_face);
