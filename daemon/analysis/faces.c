@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "analysis/cascade.h"
-#include "error.h"
 
 /* OpenCV's defaults for detectMultiScale, which the cascades' authors tuned against. */
 #define FACE_SCALE_FACTOR 1.1
 #define FACE_MIN_NEIGHBORS 3
-/* Enlarging further only invents detail: smaller faces are not worth the time. */
+/* Enlarging further only invents detail, and an enlarged frame is never made larger than about
+ * 1080p: smaller faces than that allows are not worth the time. */
 #define FACE_MAX_ENLARGE 2.0
+#define FACE_MAX_ENLARGED_PIXELS 2100000.0
 /* Eyes are searched with the face this wide: the eye cascade's 20-pixel window is then a sixth
  * of the face, and eyes are taken up to EYE_MAX_SHARE of it. Haar eye boxes measure 0.18 to
  * 0.39 of the face box's width on the test photos. */
@@ -91,9 +92,11 @@ typedef struct {
 
 /* An object 'have' pixels wide in a w x h source should come out 'want' pixels wide. */
 static Plan
-plan_scale(int w, int h, int have, int want, double max_enlarge)
+plan_scale(int w, int h, int have, int want, double max_enlarge, double max_pixels)
 {
   double u = MIN((double)want / have, max_enlarge);
+  if (u > 1. && u * u * w * h > max_pixels)
+    u = MAX(1., sqrt(max_pixels / ((double)w * h)));
   int k = u < 1. ? (int)(1. / u) : 1;
   Plan p = {.k = k, .box_w = w / k, .box_h = h / k};
   p.used_w = p.box_w * k;
@@ -207,7 +210,7 @@ find_eyes(BoothFaceDetector *d, const guint8 *luma, int stride, BoothFace *f)
 {
   int rw = f->box.width, rh = (3 * f->box.height + 2) / 5;
   const guint8 *src = luma + (gsize)f->box.y * (gsize)stride + (gsize)f->box.x;
-  Plan p = plan_scale(rw, rh, f->box.width, EYE_FACE_WIDTH, EYE_MAX_ENLARGE);
+  Plan p = plan_scale(rw, rh, f->box.width, EYE_FACE_WIDTH, EYE_MAX_ENLARGE, G_MAXDOUBLE);
   int win_w, win_h;
   booth_cascade_get_window(d->eye, &win_w, &win_h);
   int min_eye = MAX(win_w, win_h);
@@ -269,7 +272,7 @@ booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int
   booth_cascade_get_window(d->face, &win_w, &win_h);
   int win = MAX(win_w, win_h);
   int min_px = MAX(1, (int)(min_face * MIN(width, height) + 0.5));
-  Plan p = plan_scale(width, height, min_px, win, FACE_MAX_ENLARGE);
+  Plan p = plan_scale(width, height, min_px, win, FACE_MAX_ENLARGE, FACE_MAX_ENLARGED_PIXELS);
   if (p.out_w < win_w || p.out_h < win_h)
     return faces;
   int ws;

@@ -1,11 +1,13 @@
 /* Faces and eyes in a frame's luma, found with the cascades of opencv-data (evaluated by
- * cascade.c, no OpenCV linked). The face cascade runs on a copy of the frame shrunk by a whole
- * factor (2x2 or kxk block means) or, when small faces are asked for, enlarged up to twice, so
- * that the smallest face wanted just fills the cascade's window: the cost follows the face
- * size asked for, not the camera's resolution. Eyes are looked for in the upper 60% of each
- * face at a scale where the face is about 120 pixels wide, with the eye cascade and, for a side
- * it missed, the eyeglasses cascade. Results are in full-frame coordinates, largest face
- * first. A detector keeps its buffers from frame to frame: use one per thread. */
+ * cascade.c, no OpenCV linked). The face cascade runs on a copy of the frame scaled so that the
+ * smallest face asked for just fills the cascade's window (block means for the whole part of a
+ * shrink, then bilinear; enlarged at most twice, and to about 1080p, for small faces): the cost
+ * follows the face size asked for, not the camera's resolution. Eyes are looked for in the upper
+ * 60% of each face, scaled to 120 pixels wide, with the eye cascade and, for a side it missed, the
+ * eyeglasses cascade; each eye is the centre of the best detection on its side of the face's
+ * middle. Results are in full-frame coordinates, largest face first. The same steps done with
+ * OpenCV (tests/reference/opencv-pipeline.py) give the same faces and eyes. A detector keeps its
+ * buffers from frame to frame: use one per thread. */
 #pragma once
 
 #include <glib.h>

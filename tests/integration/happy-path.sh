@@ -68,6 +68,17 @@ expect_eq "$(sql "select group_concat(profile) from (select profile from files w
   chsi-final,chsi-upload "files rows"
 final=$(json '[f["path"] for f in d["files"] if f["profile"] == "chsi-final"][0]' <<<"$record")
 expect_eq "$(booth_jpeg_size "$final")" 480x640 "chsi-final size (djpeg)"
+# Measured independently with OpenCV (its own cascades, eyes and a GrabCut head top).
+read -r _ head_top eye_line face_width centre n < <(/usr/bin/python3 \
+  "$BOOTH_SOURCE_ROOT/tests/reference/opencv-faces.py" measure "$final")
+echo "# OpenCV on the chsi-final photo: head top $head_top, eye line $eye_line, face width $face_width, centre offset $centre, $n face(s)"
+expect_eq "$n" 1 "OpenCV finds one face"
+in_band() { /usr/bin/python3 -c "import sys; v, lo, hi = map(float, sys.argv[1:]); sys.exit(not lo <= v <= hi)" "$@"; }
+in_band "$head_top" 50 110 || fail "head top $head_top outside 50-110"
+in_band "$eye_line" 200 300 || fail "eye line $eye_line outside 200-300"
+in_band "$face_width" 180 300 || fail "face width $face_width outside 180-300"
+in_band "$centre" -24 24 || fail "face centre $centre px off the middle"
+ok "OpenCV confirms the chsi-final geometry bands"
 final_kb=$(($(stat -c %s "$final") / 1024))
 ((final_kb >= 20 && final_kb < 40)) || fail "chsi-final is $final_kb KB, outside 20-40 KB"
 ok "chsi-final is $final_kb KB"

@@ -12,6 +12,7 @@ With --bench N each image runs N times and "ms" is the median (CPU time of the c
 Exits 77 (skipped) when OpenCV is not installed.
 """
 import json
+import math
 import os
 import statistics
 import sys
@@ -27,13 +28,16 @@ FACE_LBP = "lbpcascades/lbpcascade_frontalface_improved.xml"
 EYE = "haarcascades/haarcascade_eye.xml"
 EYEGLASSES = "haarcascades/haarcascade_eye_tree_eyeglasses.xml"
 FACE_SCALE_FACTOR, FACE_MIN_NEIGHBORS, FACE_MAX_ENLARGE = 1.1, 3, 2.0
+FACE_MAX_ENLARGED_PIXELS = 2100000.0
 EYE_FACE_WIDTH, EYE_MAX_SHARE, EYE_MAX_ENLARGE = 120, 0.4, 4.0
 EYE_SCALE_FACTOR, EYE_MIN_NEIGHBORS = 1.1, 3
 
 
-def plan_scale(w, h, have, want, max_enlarge):
+def plan_scale(w, h, have, want, max_enlarge, max_pixels=float("inf")):
     """(k, box_w, box_h, used_w, used_h, out_w, out_h) as faces.c's plan_scale."""
     u = min(want / have, max_enlarge)
+    if u > 1.0 and u * u * w * h > max_pixels:
+        u = max(1.0, math.sqrt(max_pixels / (float(w) * h)))
     k = int(1.0 / u) if u < 1.0 else 1
     bw, bh = w // k, h // k
     uw, uh = bw * k, bh * k
@@ -113,7 +117,7 @@ class Pipeline:
         h, w = luma.shape
         win = self.face_win
         min_px = max(1, int(min_face * min(w, h) + 0.5))
-        plan = plan_scale(w, h, min_px, win, FACE_MAX_ENLARGE)
+        plan = plan_scale(w, h, min_px, win, FACE_MAX_ENLARGE, FACE_MAX_ENLARGED_PIXELS)
         k, bw, bh, uw, uh, ow, oh = plan
         ww, wh = self.face.getOriginalWindowSize()
         if ow < ww or oh < wh:
