@@ -20,6 +20,8 @@
 #define EYE_MAX_ENLARGE 4.0
 #define EYE_SCALE_FACTOR 1.1
 #define EYE_MIN_NEIGHBORS 3
+/* Block means go up to this factor (faces up to 64 windows wide); bilinear does the rest. */
+#define MAX_BLOCK 64
 
 struct BoothFaceDetector {
   BoothCascade *face, *eye, *glasses;
@@ -97,7 +99,7 @@ plan_scale(int w, int h, int have, int want, double max_enlarge, double max_pixe
   double u = MIN((double)want / have, max_enlarge);
   if (u > 1. && u * u * w * h > max_pixels)
     u = MAX(1., sqrt(max_pixels / ((double)w * h)));
-  int k = u < 1. ? (int)(1. / u) : 1;
+  int k = u < 1. ? MIN((int)(1. / u), MAX_BLOCK) : 1;
   Plan p = {.k = k, .box_w = w / k, .box_h = h / k};
   p.used_w = p.box_w * k;
   p.used_h = p.box_h * k;
@@ -162,7 +164,7 @@ static const guint8 *
 apply_plan(BoothFaceDetector *d, const Plan *p, const guint8 *src, int w, int h, int stride,
            guint8 **buf, gsize *size, int *out_stride)
 {
-  g_assert(p->k <= 256 && p->box_w > 0 && p->box_h > 0);
+  g_assert(p->k <= MAX_BLOCK && p->box_w > 0 && p->box_h > 0);
   if (p->k > 1) {
     shrink_blocks(d, src, stride, p->k, p->box_w, p->box_h,
                   grow(&d->box, &d->box_size, (gsize)p->box_w * (gsize)p->box_h));

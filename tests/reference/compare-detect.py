@@ -5,8 +5,11 @@ For every cascade and parameter set below, both detect on the same luma (face-de
 PGM of each photo) with the same scale factor, min_neighbors and size limits: ours with
 face-detect-tool "detect", OpenCV's with opencv-detect.py. A detection of one side is matched
 when the other side has one with IoU >= 0.5; each test passes when at least 95% of OpenCV's
-detections are matched by ours and 95% of ours by OpenCV's. How many are exactly equal (box
-and neighbour count) is printed too: the evaluator is meant to repeat OpenCV exactly.
+detections are matched by ours and 95% of ours by OpenCV's, and at least 95% of OpenCV's are
+exactly equal to one of ours (box and neighbour count): the evaluator promises to repeat
+OpenCV's arithmetic, and a slip in it (a rounding in the pyramid, the grouping's eps) still
+overlaps well but shows here. A Debian release whose OpenCV changes its own arithmetic would
+show here first.
 
 Photos: tests/data/faces/dlib (PASCAL group photos), tests/data/portraits (the WebP one is
 left out: the daemon decodes JPEG and PNG only).
@@ -110,7 +113,9 @@ def main():
                   "by OpenCV's %.1f%%; exactly equal %d; CPU ms ours %.0f, OpenCV %.0f" %
                   (totals[1], totals[0], 100 * share_cv, 100 * share_ours, totals[4], ms[0],
                    ms[1]))
-            ok = share_cv >= REQUIRED and share_ours >= REQUIRED and totals[1] > 0
+            exact_share = totals[4] / float(totals[1]) if totals[1] else 1.0
+            ok = (share_cv >= REQUIRED and share_ours >= REQUIRED and exact_share >= REQUIRED and
+                  totals[1] > 0)
             failed += not ok
             print("%s %d - %s x%.2f n%d agrees with OpenCV" % ("ok" if ok else "not ok", n,
                                                                 os.path.basename(cascade),

@@ -31,6 +31,7 @@ FACE_SCALE_FACTOR, FACE_MIN_NEIGHBORS, FACE_MAX_ENLARGE = 1.1, 3, 2.0
 FACE_MAX_ENLARGED_PIXELS = 2100000.0
 EYE_FACE_WIDTH, EYE_MAX_SHARE, EYE_MAX_ENLARGE = 120, 0.4, 4.0
 EYE_SCALE_FACTOR, EYE_MIN_NEIGHBORS = 1.1, 3
+MAX_BLOCK = 64
 
 
 def plan_scale(w, h, have, want, max_enlarge, max_pixels=float("inf")):
@@ -38,7 +39,7 @@ def plan_scale(w, h, have, want, max_enlarge, max_pixels=float("inf")):
     u = min(want / have, max_enlarge)
     if u > 1.0 and u * u * w * h > max_pixels:
         u = max(1.0, math.sqrt(max_pixels / (float(w) * h)))
-    k = int(1.0 / u) if u < 1.0 else 1
+    k = min(int(1.0 / u), MAX_BLOCK) if u < 1.0 else 1
     bw, bh = w // k, h // k
     uw, uh = bw * k, bh * k
     return k, bw, bh, uw, uh, max(1, int(uw * u + 0.5)), max(1, int(uh * u + 0.5))
