@@ -101,30 +101,31 @@ photo_summary(const BoothPhoto *ph, BoothBox crop)
  * profile's geometry must be met; with force, the nearest crop (or the centred one) is
  * taken and the checks say what fails. */
 static gboolean
-choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, gboolean force,
-            BoothBox *crop, GString *problems, GError **error)
+choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const GArray *faces, const BoothProfile *p,
+            gboolean force, BoothBox *crop, GString *problems, GError **error)
 {
-  booth_analyzer_set_profile(an, p);
-  g_autoptr(BoothAnalysis) a = booth_analyzer_run(an, frame);
-  if (a->framing.has_face && a->framing.crop_ok) {
-    *crop = a->framing.geometry.crop;
+  g_auto(BoothFraming) framing = {0};
+  booth_analyzer_reframe(an, frame, faces, p, &framing);
+  const BoothFraming *f = &framing;
+  if (f->has_face && f->crop_ok) {
+    *crop = f->geometry.crop;
     return TRUE;
   }
   if (!force) {
-    if (!a->framing.has_face)
+    if (!f->has_face)
       g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_FACE,
                   "no face in the frame: the student should sit facing the camera (Capture with "
                   "force=true takes the photo anyway)");
     else
       g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE,
                   "the %s photo cannot be framed: %s (Capture with force=true takes it anyway)",
-                  p->name, a->framing.crop_problem ? a->framing.crop_problem : "unknown problem");
+                  p->name, f->crop_problem ? f->crop_problem : "unknown problem");
     return FALSE;
   }
-  if (a->framing.has_face) {
-    *crop = a->framing.geometry.crop;
+  if (f->has_face) {
+    *crop = f->geometry.crop;
     g_string_append_printf(problems, "%s%s: %s", problems->len ? "; " : "", p->name,
-                           a->framing.crop_problem);
+                           f->crop_problem);
   } else {
     BoothRect r = booth_crop_centered(frame->width, frame->height, p->aspect_w, p->aspect_h);
     *crop = (BoothBox){r.x, r.y, r.width, r.height};
@@ -145,6 +146,7 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
   guint best = 0;
   double best_score = -1;
   g_autoptr(GVariant) best_framing = NULL;
+  g_autoptr(GArray) best_faces = NULL;
   booth_analyzer_set_profile(an, profiles[0]);
   for (guint i = 0; i < n_burst; i++) {
     g_autoptr(BoothAnalysis) a = booth_analyzer_run(an, burst[i]);
@@ -156,6 +158,8 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
       best_score = a->framing.score;
       g_clear_pointer(&best_framing, g_variant_unref);
       best_framing = g_variant_ref_sink(booth_framing_to_variant(&a->framing));
+      g_clear_pointer(&best_faces, g_array_unref);
+      best_faces = g_array_ref(a->faces);
     }
   }
   const BoothFrame *frame = burst[best];
@@ -166,7 +170,7 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
   g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(BoothBox));
   for (guint i = 0; i < n_profiles; i++) {
     BoothBox crop;
-    if (!choose_crop(an, frame, profiles[i], force, &crop, problems, error))
+    if (!choose_crop(an, frame, best_faces, profiles[i], force, &crop, problems, error))
       return NULL;
     BoothPhoto *ph = photo_make(an, frame, profiles[i], crop, error);
     if (!ph)

@@ -41,6 +41,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalyzer, booth_analyzer_free)
 BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
+/* Framing of frame for p, from faces already found on it (no second detection). */
+void booth_analyzer_reframe(BoothAnalyzer *a, const BoothFrame *frame, const GArray *faces,
+                            const BoothProfile *p, BoothFraming *out);
 /* Faces on an image without QR or framing (the checks' second look at a finished photo). */
 GArray *booth_analyzer_faces(BoothAnalyzer *a, const BoothFrame *frame);
 

@@ -114,6 +114,15 @@ booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p)
   a->options.profile = p;
 }
 
+void
+booth_analyzer_reframe(BoothAnalyzer *a, const BoothFrame *frame, const GArray *faces,
+                       const BoothProfile *p, BoothFraming *out)
+{
+  g_assert(a && frame && faces && p && out);
+  luma_full(a, frame);
+  booth_framing_measure(frame, a->luma, faces, p, out);
+}
+
 GArray *
 booth_analyzer_faces(BoothAnalyzer *a, const BoothFrame *frame)
 {

@@ -137,6 +137,7 @@ typedef struct {
 void booth_framing_measure(const BoothFrame *frame, const guint8 *luma, const GArray *faces,
                            const BoothProfile *p, BoothFraming *out);
 void booth_framing_clear(BoothFraming *f);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BoothFraming, booth_framing_clear)
 /* Degrees the line from the image-left eye to the image-right eye turns below horizontal:
  * > 0 when the eye on the image's right is lower (the head leans toward the image's right,
  * the student's left shoulder). NAN unless both eyes are found. */
