@@ -1,73 +1,9 @@
 #include "variant-json.h"
 
+#include "json.h"
+
 #include <math.h>
 #include <string.h>
-
-void
-boothctl_json_append_string(GString *out, const char *s, gssize len)
-{
-  g_return_if_fail(out != NULL);
-  g_return_if_fail(s != NULL || len == 0);
-
-  const char *p = s;
-  const char *end = s + (len < 0 ? (gssize)strlen(s) : len);
-
-  g_string_append_c(out, '"');
-  while (p < end) {
-    guchar c = (guchar)*p;
-
-    if (c < 0x80) {
-      switch (c) {
-      case '"':
-        g_string_append(out, "\\\"");
-        break;
-      case '\\':
-        g_string_append(out, "\\\\");
-        break;
-      case '\b':
-        g_string_append(out, "\\b");
-        break;
-      case '\f':
-        g_string_append(out, "\\f");
-        break;
-      case '\n':
-        g_string_append(out, "\\n");
-        break;
-      case '\r':
-        g_string_append(out, "\\r");
-        break;
-      case '\t':
-        g_string_append(out, "\\t");
-        break;
-      default:
-        /* DEL is legal JSON but escaping it keeps terminals and log viewers honest. */
-        if (c < 0x20 || c == 0x7f)
-          g_string_append_printf(out, "\\u%04x", c);
-        else
-          g_string_append_c(out, (char)c);
-      }
-      p++;
-      continue;
-    }
-
-    gunichar ch = g_utf8_get_char_validated(p, end - p);
-    if (ch == (gunichar)-1 || ch == (gunichar)-2) {
-      /* D-Bus strings are UTF-8 by definition, but a JSON reader must never see a stray
-       * byte, whatever reached us: one replacement character per bad byte. */
-      g_string_append(out, "\\ufffd");
-      p++;
-      continue;
-    }
-    const char *next = g_utf8_next_char(p);
-    /* Line and paragraph separators are valid JSON but end a line in JavaScript. */
-    if (ch == 0x2028 || ch == 0x2029)
-      g_string_append_printf(out, "\\u%04x", ch);
-    else
-      g_string_append_len(out, p, next - p);
-    p = next;
-  }
-  g_string_append_c(out, '"');
-}
 
 static void
 json_append_double(GString *out, double v)
@@ -110,12 +46,12 @@ json_append_key(GString *out, GVariant *key)
       g_variant_is_of_type(key, G_VARIANT_TYPE_SIGNATURE)) {
     gsize len;
     const char *s = g_variant_get_string(key, &len);
-    boothctl_json_append_string(out, s, len);
+    booth_json_string_len(out, s, len);
     return;
   }
   g_autoptr(GString) text = g_string_new(NULL);
   json_append(text, key, FALSE, 0);
-  boothctl_json_append_string(out, text->str, text->len);
+  booth_json_string_len(out, text->str, text->len);
 }
 
 static void
@@ -185,7 +121,7 @@ json_append(GString *out, GVariant *value, gboolean pretty, guint depth)
   case G_VARIANT_CLASS_SIGNATURE: {
     gsize len;
     const char *s = g_variant_get_string(value, &len);
-    boothctl_json_append_string(out, s, len);
+    booth_json_string_len(out, s, len);
     break;
   }
   case G_VARIANT_CLASS_VARIANT: {

@@ -6,8 +6,6 @@
 
 #include <glib.h>
 
-/* Appends the JSON for a string of len bytes (-1: NUL-terminated). */
-void boothctl_json_append_string(GString *out, const char *s, gssize len);
 /* Appends the JSON for value; pretty indents nested containers by two spaces. */
 void boothctl_json_append_variant(GString *out, GVariant *value, gboolean pretty);
 char *boothctl_json_from_variant(GVariant *value, gboolean pretty);

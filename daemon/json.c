@@ -1,41 +1,82 @@
 #include "json.h"
 
 #include <math.h>
+#include <string.h>
+
+void
+booth_json_string_len(GString *out, const char *s, gssize len)
+{
+  g_return_if_fail(out != NULL);
+  g_return_if_fail(s != NULL || len == 0);
+
+  const char *p = s;
+  const char *end = s + (len < 0 ? (gssize)strlen(s) : len);
+
+  g_string_append_c(out, '"');
+  while (p < end) {
+    guchar c = (guchar)*p;
+
+    if (c < 0x80) {
+      switch (c) {
+      case '"':
+        g_string_append(out, "\\\"");
+        break;
+      case '\\':
+        g_string_append(out, "\\\\");
+        break;
+      case '\b':
+        g_string_append(out, "\\b");
+        break;
+      case '\f':
+        g_string_append(out, "\\f");
+        break;
+      case '\n':
+        g_string_append(out, "\\n");
+        break;
+      case '\r':
+        g_string_append(out, "\\r");
+        break;
+      case '\t':
+        g_string_append(out, "\\t");
+        break;
+      default:
+        /* DEL is legal JSON but escaping it keeps terminals and log viewers honest. */
+        if (c < 0x20 || c == 0x7f)
+          g_string_append_printf(out, "\\u%04x", c);
+        else
+          g_string_append_c(out, (char)c);
+      }
+      p++;
+      continue;
+    }
+
+    gunichar ch = g_utf8_get_char_validated(p, end - p);
+    if (ch == (gunichar)-1 || ch == (gunichar)-2) {
+      /* D-Bus strings are UTF-8 by definition, but a JSON reader must never see a stray
+       * byte, whatever reached us: one replacement character per bad byte. */
+      g_string_append(out, "\\ufffd");
+      p++;
+      continue;
+    }
+    const char *next = g_utf8_next_char(p);
+    /* Line and paragraph separators are valid JSON but end a line in JavaScript. */
+    if (ch == 0x2028 || ch == 0x2029)
+      g_string_append_printf(out, "\\u%04x", ch);
+    else
+      g_string_append_len(out, p, next - p);
+    p = next;
+  }
+  g_string_append_c(out, '"');
+}
 
 void
 booth_json_string(GString *out, const char *s)
 {
   g_assert(out);
-  if (!s) {
+  if (!s)
     g_string_append(out, "null");
-    return;
-  }
-  g_string_append_c(out, '"');
-  for (const guchar *p = (const guchar *)s; *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append(out, "\\\"");
-      break;
-    case '\\':
-      g_string_append(out, "\\\\");
-      break;
-    case '\n':
-      g_string_append(out, "\\n");
-      break;
-    case '\r':
-      g_string_append(out, "\\r");
-      break;
-    case '\t':
-      g_string_append(out, "\\t");
-      break;
-    default:
-      if (*p < 0x20)
-        g_string_append_printf(out, "\\u%04x", *p);
-      else
-        g_string_append_c(out, (char)*p);
-    }
-  }
-  g_string_append_c(out, '"');
+  else
+    booth_json_string_len(out, s, -1);
 }
 
 void

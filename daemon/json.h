@@ -1,9 +1,13 @@
-/* Just enough JSON writing for --analyze and the check report: correct escaping of any
- * UTF-8 string, and numbers that never print as nan/inf. */
+/* Just enough JSON writing for --analyze, the check report and boothctl --json: correct
+ * escaping of any string, and numbers that never print as nan/inf. */
 #pragma once
 
 #include <glib.h>
 
+/* Control characters, DEL, U+2028/2029 escaped; each invalid UTF-8 byte becomes U+FFFD, so
+ * a reader never sees a stray byte. len < 0: up to the NUL. */
+void booth_json_string_len(GString *out, const char *s, gssize len);
+/* NULL prints null. */
 void booth_json_string(GString *out, const char *s);
 void booth_json_number(GString *out, double v);
 void booth_json_hex(GString *out, const guint8 *data, gsize len);
