@@ -40,17 +40,24 @@ booth_frame_unref(BoothFrame *frame)
   g_free(frame);
 }
 
+void
+booth_frame_luma_into(const BoothFrame *frame, guint8 *dst)
+{
+  g_assert(frame && dst);
+  for (int r = 0; r < frame->height; r++) {
+    const guint8 *p = frame->data + (gsize)r * (gsize)frame->stride;
+    guint8 *o = dst + (gsize)r * (gsize)frame->width;
+    for (int c = 0; c < frame->width; c++, p += 3)
+      o[c] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
+  }
+}
+
 guint8 *
 booth_frame_to_luma(const BoothFrame *frame)
 {
   g_assert(frame);
   guint8 *y = g_malloc((gsize)frame->width * (gsize)frame->height);
-  for (int r = 0; r < frame->height; r++) {
-    const guint8 *p = frame->data + (gsize)r * (gsize)frame->stride;
-    guint8 *o = y + (gsize)r * (gsize)frame->width;
-    for (int c = 0; c < frame->width; c++, p += 3)
-      o[c] = (guint8)((77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8);
-  }
+  booth_frame_luma_into(frame, y);
   return y;
 }
 

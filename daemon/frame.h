@@ -22,7 +22,10 @@ BoothFrame *booth_frame_ref(BoothFrame *frame);
 void booth_frame_unref(BoothFrame *frame);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFrame, booth_frame_unref)
 
-/* 8-bit luma (BT.601), tightly packed, into a new buffer of width*height bytes. */
+/* 8-bit luma (BT.601, with the 14-bit fixed-point weights and rounding of OpenCV's
+ * cvtColor, so detections compare with its), tightly packed: into dst of width*height bytes,
+ * or a new buffer. */
+void booth_frame_luma_into(const BoothFrame *frame, guint8 *dst);
 guint8 *booth_frame_to_luma(const BoothFrame *frame);
 
 typedef struct BoothMailbox BoothMailbox;

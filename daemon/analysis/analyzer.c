@@ -67,17 +67,10 @@ scratch(guint8 **buf, gsize *size, gsize need)
   return *buf;
 }
 
-/* BT.601 luma, the weights OpenCV's cvtColor uses, so detections compare with its. */
 static void
 luma_full(BoothAnalyzer *a, const BoothFrame *f)
 {
-  guint8 *y = scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height);
-  for (int r = 0; r < f->height; r++) {
-    const guint8 *p = f->data + (gsize)r * (gsize)f->stride;
-    guint8 *o = y + (gsize)r * (gsize)f->width;
-    for (int c = 0; c < f->width; c++, p += 3)
-      o[c] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
-  }
+  booth_frame_luma_into(f, scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height));
 }
 
 /* The full luma reduced by an integer factor with a box filter, for QR. */
