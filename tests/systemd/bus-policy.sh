@@ -15,20 +15,7 @@ for tool in DBUS_DAEMON BUSCTL; do
   [[ -n ${!tool:-} ]] || { echo "$tool not found: skipping"; exit 77; }
 done
 
-tmp=$(mktemp -d)
-pids=()
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-# Clients running as other users must reach the socket.
-chmod 0755 "$tmp"
+source "$(dirname "$0")/lib.sh"
 
 name=org.boothd.Booth1
 path=/org/boothd/Booth1

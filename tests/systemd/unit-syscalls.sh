@@ -11,19 +11,7 @@ for tool in SYSTEMD_ANALYZE STRACE DBUS_DAEMON BUSCTL; do
 done
 [[ $BOOTH_UNIT_EXEC == */boothd ]] || { echo "the daemon is not built: skipping"; exit 77; }
 
-tmp=$(mktemp -d)
-pids=()
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod 0755 "$tmp"
+source "$(dirname "$0")/lib.sh"
 
 as=()
 if ((EUID == 0)); then
