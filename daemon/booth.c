@@ -396,8 +396,8 @@ booth_new(BoothConfig *config, GError **error)
   b->mailbox = booth_mailbox_new();
   b->hints = g_new0(char *, 1);
   b->published_state = BOOTH_STATE_IDLE;
-  b->recent_codes =
-      g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, g_free);
+  b->intake = booth_intake_new((gint64)config->code_forget * G_USEC_PER_SEC);
+  g_queue_init(&b->deferred);
 
   b->store = booth_store_open(config->state_dir, error);
   if (!b->store) {
@@ -497,6 +497,11 @@ booth_free(Booth *b)
   g_clear_pointer(&b->capture_analyzer, booth_analyzer_free);
   while (g_main_context_iteration(NULL, FALSE))
     ;
+  /* Every job has finished, so no session is starting and nothing waits; if one still did,
+   * it gets an answer rather than none. */
+  g_autoptr(GError) stopping =
+      g_error_new_literal(BOOTH_ERROR, BOOTH_ERROR_FAILED, "boothd is stopping; try again");
+  booth_deferred_flush(b, stopping);
   g_clear_pointer(&b->camera, booth_camera_unref);
   booth_camera_status_clear(&b->camera_status);
   booth_session_free(b->session);
@@ -511,7 +516,7 @@ booth_free(Booth *b)
   }
   booth_store_free(b->store);
   booth_mailbox_free(b->mailbox);
-  g_hash_table_unref(b->recent_codes);
+  booth_intake_free(b->intake);
   g_strfreev(b->hints);
   g_free(b->camera_error);
   g_clear_pointer(&b->published_session, g_variant_unref);

@@ -11,6 +11,7 @@
 #include "camera/camera.h"
 #include "config.h"
 #include "frame.h"
+#include "intake.h"
 #include "store/store.h"
 
 typedef enum {
@@ -75,6 +76,17 @@ typedef struct {
   guint64 storage_errors;
 } BoothCounters;
 
+typedef struct Booth Booth;
+/* A method of the booth; options is NULL for the methods that take none. */
+typedef void (*BoothMethod)(Booth *b, sd_bus_message *call, GVariant *options);
+
+/* A method call that arrived while the session was starting, replayed once it has. */
+typedef struct {
+  BoothMethod method;
+  sd_bus_message *call;
+  GVariant *options; /* NULL for methods without options */
+} BoothDeferred;
+
 typedef struct Booth {
   BoothConfig *config;
   GMainLoop *loop;
@@ -94,7 +106,8 @@ typedef struct Booth {
   sd_bus_slot *vtable_slot;
 
   BoothSession *session;
-  GHashTable *recent_codes; /* GBytes -> gint64 last seen (monotonic) */
+  GQueue deferred;     /* BoothDeferred*: calls that wait for the session's start to settle */
+  BoothIntake *intake; /* which code belongs to which session */
   guint codes_in_view;
   char **hints;         /* published: the session's and the framing's */
   GVariant *framing;    /* a{sv} of the latest analysed frame, NULL before the first */
@@ -149,6 +162,9 @@ void booth_capture(Booth *b, sd_bus_message *call, GVariant *options);
 void booth_retake(Booth *b, sd_bus_message *call);
 void booth_commit(Booth *b, sd_bus_message *call, GVariant *options);
 void booth_cancel(Booth *b, sd_bus_message *call);
+/* Replays the calls that waited for a session to start, or answers them with error when the
+ * start failed (or boothd stops). */
+void booth_deferred_flush(Booth *b, const GError *error);
 void booth_list_records(Booth *b, sd_bus_message *call, GVariant *options);
 /* Analysis results arrive here. */
 void booth_on_analysis(BoothAnalysis *result, gpointer user_data);

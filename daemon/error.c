@@ -1,5 +1,7 @@
 #include "error.h"
 
+#include <string.h>
+
 GQuark
 booth_error_quark(void)
 {
@@ -35,4 +37,19 @@ booth_error_dbus_name_for(const GError *error)
   if (error->domain == G_FILE_ERROR)
     return dbus_names[BOOTH_ERROR_STORAGE];
   return dbus_names[BOOTH_ERROR_FAILED];
+}
+
+char *
+booth_utf8_prefix(const char *text, gsize max_bytes)
+{
+  g_assert(text);
+  /* Valid UTF-8 first (D-Bus refuses anything else), then cut on a character boundary. */
+  g_autofree char *valid = g_utf8_make_valid(text, -1);
+  gsize len = strlen(valid);
+  if (len <= max_bytes)
+    return g_steal_pointer(&valid);
+  const char *end = valid + max_bytes;
+  while (end > valid && (*end & 0xc0) == 0x80)
+    end--;
+  return g_strdup_printf("%.*s…", (int)(end - valid), valid);
 }

@@ -24,3 +24,7 @@ typedef enum {
 const char *booth_error_dbus_name(BoothErrorCode code);
 /* Maps any GError to the D-Bus error name to send (unknown domains -> Failed). */
 const char *booth_error_dbus_name_for(const GError *error);
+
+/* text as valid UTF-8 (invalid bytes become U+FFFD) and at most max_bytes long, cut on a
+ * character boundary and marked with "…" when cut: safe to put in any bus message. */
+char *booth_utf8_prefix(const char *text, gsize max_bytes);

@@ -35,18 +35,19 @@ options_check(GVariant *options, const char *method, const OptionSpec *specs, GE
     while (s->key && strcmp(s->key, key) != 0)
       s++;
     if (!s->key) {
+      g_autofree char *shown = booth_utf8_prefix(key, 64);
       g_autoptr(GString) known = g_string_new(NULL);
       for (s = specs; s->key; s++)
         g_string_append_printf(known, "%s%s", known->len ? ", " : "", s->key);
       g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                  "%s has no option '%.64s' (known: %s)", method, key,
+                  "%s has no option '%s' (known: %s)", method, shown,
                   known->len ? known->str : "none");
       return FALSE;
     }
     if (!g_variant_is_of_type(v, G_VARIANT_TYPE(s->type))) {
+      g_autofree char *type = booth_utf8_prefix(g_variant_get_type_string(v), 64);
       g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                  "%s option '%s' must be of type '%s', not '%s'", method, key, s->type,
-                  g_variant_get_type_string(v));
+                  "%s option '%s' must be of type '%s', not '%s'", method, key, s->type, type);
       return FALSE;
     }
   }
@@ -87,6 +88,43 @@ reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
 }
 
 static void session_end_with(Booth *b, const char *status, const char *note, sd_bus_message *call);
+
+/* ---- calls that arrive while a session starts ---- */
+
+/* A session is recorded before it can be driven; a call that arrives in between (a front-end
+ * that captures as soon as it sees the session) waits for that instead of failing. */
+static gboolean
+defer_while_starting(Booth *b, BoothMethod method, sd_bus_message *call, GVariant *options)
+{
+  if (!b->session || b->session->op != OP_STARTING)
+    return FALSE;
+  BoothDeferred *d = g_new0(BoothDeferred, 1);
+  d->method = method;
+  d->call = sd_bus_message_ref(call);
+  d->options = options ? g_variant_ref(options) : NULL;
+  g_queue_push_tail(&b->deferred, d);
+  booth_debug("session", "%s from %s waits for session %s to start",
+              sd_bus_message_get_member(call), sd_bus_message_get_sender(call), b->session->id);
+  return TRUE;
+}
+
+void
+booth_deferred_flush(Booth *b, const GError *error)
+{
+  /* Replayed in arrival order; a replayed call may start work that defers nothing further,
+   * since the session is no longer starting. */
+  BoothDeferred *d;
+  while ((d = g_queue_pop_head(&b->deferred))) {
+    if (error)
+      booth_bus_reply_error(d->call, error);
+    else
+      d->method(b, d->call, d->options ? d->options : NULL);
+    sd_bus_message_unref(d->call);
+    if (d->options)
+      g_variant_unref(d->options);
+    g_free(d);
+  }
+}
 
 /* Authorized, and the owner; a detached session (started by a scanned code, or with
  * detach=true by a one-shot client such as boothctl) may be driven by any authorized caller. */
@@ -139,6 +177,23 @@ session_record(BoothSession *s)
   r->started_at = s->started_at;
   r->attempts = s->attempts;
   return r;
+}
+
+/* Records a code that reached a session after it was recorded. */
+static void
+update_work(Booth *b, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  if (!booth_store_update(b->store, data, &error))
+    booth_warn("store", "cannot record the code for session %s: %s",
+               ((BoothRecord *)data)->session_id, error->message);
+}
+
+static void
+update_done(Booth *b, gpointer data)
+{
+  (void)b;
+  booth_record_free(data);
 }
 
 GVariant *
@@ -273,6 +328,7 @@ start_done(Booth *b, gpointer data)
     if (j->call)
       booth_bus_reply_error(j->call, j->error);
     booth_session_free(g_steal_pointer(&b->session));
+    booth_deferred_flush(b, j->error);
   } else {
     s->recorded = TRUE;
     b->counters.sessions_started++;
@@ -281,6 +337,7 @@ start_done(Booth *b, gpointer data)
                s->owner ? s->owner : "none");
     if (j->call)
       booth_bus_reply(j->call, g_variant_new("(s)", s->id));
+    booth_deferred_flush(b, NULL);
   }
   booth_publish(b);
   sd_bus_message_unref(j->call);
@@ -295,7 +352,11 @@ session_begin(Booth *b, GBytes *code, const char *operator_name, const BoothProf
 {
   BoothSession *s = g_new0(BoothSession, 1);
   s->id = session_new_id();
-  s->code = code ? g_bytes_ref(code) : NULL;
+  gint64 now = g_get_monotonic_time();
+  /* The code in view when the session starts is its code, unless the caller gave one. */
+  s->code = code ? g_bytes_ref(code) : booth_intake_pick_for_session(b->intake, now);
+  if (s->code)
+    booth_intake_mark_used(b->intake, s->code, now);
   s->operator_name = g_strdup(operator_name);
   s->profile = profile;
   s->started_at = g_get_real_time();
@@ -348,8 +409,9 @@ booth_start_session(Booth *b, sd_bus_message *call, GVariant *options)
     profile = booth_config_find_profile(b->config, profile_name);
     if (!profile) {
       g_autofree char *known = g_strjoinv(", ", b->config->profiles);
-      reply_error(call, BOOTH_ERROR_INVALID_ARGUMENT,
-                  "unknown profile '%.64s' (this booth has: %s)", profile_name, known);
+      g_autofree char *shown = booth_utf8_prefix(profile_name, 64);
+      reply_error(call, BOOTH_ERROR_INVALID_ARGUMENT, "unknown profile '%s' (this booth has: %s)",
+                  shown, known);
       return;
     }
   }
@@ -357,9 +419,11 @@ booth_start_session(Booth *b, sd_bus_message *call, GVariant *options)
   gboolean detach = option_bool(options, "detach");
   BoothSession *s = b->session;
   if (s && option_bool(options, "adopt")) {
-    if (s->op == OP_STARTING || s->op == OP_ENDING) {
-      reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is %s; try again in a moment", s->id,
-                  s->op == OP_STARTING ? "starting" : "ending");
+    if (defer_while_starting(b, booth_start_session, call, options))
+      return;
+    if (s->op == OP_ENDING) {
+      reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is ending; try again in a moment",
+                  s->id);
       return;
     }
     if (code && s->code && !g_bytes_equal(code, s->code)) {
@@ -372,8 +436,12 @@ booth_start_session(Booth *b, sd_bus_message *call, GVariant *options)
                  sd_bus_message_get_sender(call), detach ? ", detached" : "",
                  s->owner ? s->owner : "nobody");
     session_set_owner(b, detach ? NULL : sd_bus_message_get_sender(call));
-    if (code && !s->code)
+    if (code && !s->code) {
       s->code = g_bytes_ref(code);
+      booth_intake_mark_used(b->intake, code, g_get_monotonic_time());
+      if (s->recorded)
+        booth_job_run(b, update_work, update_done, session_record(s));
+    }
     booth_publish(b);
     booth_bus_reply(call, g_variant_new("(s)", s->id));
     return;
@@ -453,9 +521,18 @@ session_end_with(Booth *b, const char *status, const char *note, sd_bus_message 
   booth_job_run(b, end_work, end_done, j);
 }
 
+static void
+cancel_method(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  (void)options;
+  booth_cancel(b, call);
+}
+
 void
 booth_cancel(Booth *b, sd_bus_message *call)
 {
+  if (defer_while_starting(b, cancel_method, call, NULL))
+    return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
     return;
@@ -546,9 +623,19 @@ booth_capture(Booth *b, sd_bus_message *call, GVariant *options)
     booth_bus_reply_error(call, error);
     return;
   }
+  if (defer_while_starting(b, booth_capture, call, options))
+    return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
     return;
+  if (!s->code) {
+    /* The code is fixed before the first capture, so a photo is never taken for nobody. */
+    reply_error(call, BOOTH_ERROR_BAD_STATE,
+                "session %s has no capture code yet: the student shows the QR capture code to "
+                "the camera (or StartSession with adopt=true and code gives it)",
+                s->id);
+    return;
+  }
   if (!b->camera) {
     reply_error(call, BOOTH_ERROR_NO_CAMERA, "no camera: %s",
                 b->camera_error ? b->camera_error : "check the camera connection");
@@ -618,9 +705,18 @@ retake_done(Booth *b, gpointer data)
   g_free(j);
 }
 
+static void
+retake_method(Booth *b, sd_bus_message *call, GVariant *options)
+{
+  (void)options;
+  booth_retake(b, call);
+}
+
 void
 booth_retake(Booth *b, sd_bus_message *call)
 {
+  if (defer_while_starting(b, retake_method, call, NULL))
+    return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
     return;
@@ -637,6 +733,8 @@ booth_retake(Booth *b, sd_bus_message *call)
 }
 
 /* ---- commit ---- */
+
+static void commit_retry(Booth *b, sd_bus_message *call, const char *session_id);
 
 typedef struct {
   sd_bus_message *call;
@@ -670,6 +768,7 @@ commit_done(Booth *b, gpointer data)
     const BoothRecordFile *f =
         j->record->files->len ? g_ptr_array_index(j->record->files, 0) : NULL;
     booth_notice("store", "session %s committed: %s", s->id, f ? f->path : "(no file)");
+    booth_intake_mark_committed(b->intake, s->code, g_get_monotonic_time());
     booth_bus_reply(j->call, g_variant_new("(@a{sv})", rec));
     booth_service_emit(b, "Committed", g_variant_new("(s@a{sv})", s->id, rec));
     booth_session_free(g_steal_pointer(&b->session));
@@ -687,10 +786,23 @@ commit_done(Booth *b, gpointer data)
 void
 booth_commit(Booth *b, sd_bus_message *call, GVariant *options)
 {
-  static const OptionSpec specs[] = {{"override", "b"}, {NULL, NULL}};
+  static const OptionSpec specs[] = {{"override", "b"}, {"session_id", "s"}, {NULL, NULL}};
   g_autoptr(GError) error = NULL;
   if (!options_check(options, "Commit", specs, &error)) {
     booth_bus_reply_error(call, error);
+    return;
+  }
+  if (defer_while_starting(b, booth_commit, call, options))
+    return;
+  /* A Commit that names a session no longer active is a retry after a lost reply: answer
+   * from the record, so a front-end can tell "committed" from "lost". */
+  const char *want = NULL;
+  if (g_variant_lookup(options, "session_id", "&s", &want) &&
+      (!b->session || strcmp(b->session->id, want) != 0)) {
+    if (!booth_service_check_caller(b, call, &error))
+      booth_bus_reply_error(call, error);
+    else
+      commit_retry(b, call, want);
     return;
   }
   BoothSession *s = session_for_caller(b, call);
@@ -702,9 +814,11 @@ booth_commit(Booth *b, sd_bus_message *call, GVariant *options)
     return;
   }
   if (!s->code) {
+    /* Capture refuses a session without a code, so this guards the promise, not the flow. */
     reply_error(call, BOOTH_ERROR_BAD_STATE,
-                "session %s has no capture code, and a photo must be linked to one: show the "
-                "student's QR code to the camera, or adopt the session with a code",
+                "session %s has no capture code, and a photo must be linked to one: the student "
+                "shows the QR capture code to the camera, or StartSession with adopt=true and "
+                "code gives it",
                 s->id);
     return;
   }
@@ -740,6 +854,8 @@ typedef struct {
   sd_bus_message *call;
   guint limit;
   char *status;
+  char *session_id; /* one session's record, or none */
+  gboolean commit;  /* a Commit for a session that is no longer active */
   GPtrArray *records;
   GError *error;
 } ListJob;
@@ -748,7 +864,38 @@ static void
 list_work(Booth *b, gpointer data)
 {
   ListJob *j = data;
-  j->records = booth_store_list(b->store, j->limit, j->status, &j->error);
+  if (!j->session_id) {
+    j->records = booth_store_list(b->store, j->limit, j->status, &j->error);
+    return;
+  }
+  j->records = g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_free);
+  g_autoptr(GError) error = NULL;
+  BoothRecord *r = booth_store_get(b->store, j->session_id, &error);
+  if (r && (!j->status || g_strcmp0(r->status, j->status) == 0))
+    g_ptr_array_add(j->records, r);
+  else if (r)
+    booth_record_free(r);
+  else if (!g_error_matches(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION)) {
+    j->error = g_steal_pointer(&error);
+    g_clear_pointer(&j->records, g_ptr_array_unref);
+  }
+}
+
+/* Commit again after a lost reply: the record answers whether the first one landed. */
+static void
+commit_retry_reply(ListJob *j)
+{
+  g_autofree char *id = booth_utf8_prefix(j->session_id, 80);
+  const BoothRecord *r = j->records->len ? g_ptr_array_index(j->records, 0) : NULL;
+  if (r && g_strcmp0(r->status, "committed") == 0) {
+    booth_bus_reply(j->call, g_variant_new("(@a{sv})", booth_record_to_variant(r)));
+  } else if (r) {
+    reply_error(j->call, BOOTH_ERROR_BAD_STATE,
+                "session %s was not committed: it ended as %s; start a new session", id, r->status);
+  } else {
+    reply_error(j->call, BOOTH_ERROR_NO_SESSION,
+                "no session %s: it was never started on this booth", id);
+  }
 }
 
 static void
@@ -758,6 +905,9 @@ list_done(Booth *b, gpointer data)
   ListJob *j = data;
   if (!j->records) {
     booth_bus_reply_error(j->call, j->error);
+  } else if (j->commit) {
+    commit_retry_reply(j);
+    g_ptr_array_unref(j->records);
   } else {
     GVariantBuilder rb;
     g_variant_builder_init(&rb, G_VARIANT_TYPE("aa{sv}"));
@@ -769,13 +919,25 @@ list_done(Booth *b, gpointer data)
   sd_bus_message_unref(j->call);
   g_clear_error(&j->error);
   g_free(j->status);
+  g_free(j->session_id);
   g_free(j);
+}
+
+static void
+commit_retry(Booth *b, sd_bus_message *call, const char *session_id)
+{
+  ListJob *j = g_new0(ListJob, 1);
+  j->session_id = g_strdup(session_id);
+  j->commit = TRUE;
+  j->call = sd_bus_message_ref(call);
+  booth_job_run(b, list_work, list_done, j);
 }
 
 void
 booth_list_records(Booth *b, sd_bus_message *call, GVariant *options)
 {
-  static const OptionSpec specs[] = {{"limit", "u"}, {"status", "s"}, {NULL, NULL}};
+  static const OptionSpec specs[] = {
+      {"limit", "u"}, {"status", "s"}, {"session_id", "s"}, {NULL, NULL}};
   g_autoptr(GError) error = NULL;
   if (!booth_service_check_caller(b, call, &error) ||
       !options_check(options, "ListRecords", specs, &error)) {
@@ -787,6 +949,7 @@ booth_list_records(Booth *b, sd_bus_message *call, GVariant *options)
   g_variant_lookup(options, "limit", "u", &j->limit);
   j->limit = CLAMP(j->limit, 1, 10000);
   g_variant_lookup(options, "status", "s", &j->status);
+  g_variant_lookup(options, "session_id", "s", &j->session_id);
   j->call = sd_bus_message_ref(call);
   booth_job_run(b, list_work, list_done, j);
 }
@@ -794,50 +957,8 @@ booth_list_records(Booth *b, sd_bus_message *call, GVariant *options)
 /* ---- scanned codes ---- */
 
 static void
-update_work(Booth *b, gpointer data)
+signal_code(Booth *b, const BoothQrCode *c, gboolean in_session, const char *started)
 {
-  g_autoptr(GError) error = NULL;
-  if (!booth_store_update(b->store, data, &error))
-    booth_warn("store", "cannot record the code for session %s: %s",
-               ((BoothRecord *)data)->session_id, error->message);
-}
-
-static void
-update_done(Booth *b, gpointer data)
-{
-  (void)b;
-  booth_record_free(data);
-}
-
-static void
-on_code(Booth *b, const BoothQrCode *c)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *shown = booth_code_to_display(c->data, 48);
-  if (!booth_code_validate(c->data, (gsize)b->config->code_max_bytes, &error)) {
-    booth_warn("qr", "ignored a QR code (%s): %s", shown, error->message);
-    return;
-  }
-  b->counters.codes_scanned++;
-  BoothSession *s = b->session;
-  const char *started = "";
-  gboolean in_session = s != NULL;
-  if (!s && b->config->auto_start) {
-    session_begin(b, c->data, NULL, g_ptr_array_index(b->config->loaded_profiles, 0), NULL, TRUE);
-    started = b->session->id;
-    booth_info("qr", "code %s scanned: session %s starts", shown, started);
-  } else if (s && !s->code && s->op != OP_ENDING) {
-    s->code = g_bytes_ref(c->data);
-    booth_info("qr", "code %s scanned: attached to session %s", shown, s->id);
-    if (s->recorded) {
-      booth_job_run(b, update_work, update_done, session_record(s));
-    }
-  } else if (s && !g_bytes_equal(s->code, c->data)) {
-    booth_notice("qr", "code %s scanned during session %s: signalled, session unchanged", shown,
-                 s->id);
-  } else {
-    booth_info("qr", "code %s scanned", shown);
-  }
   GVariantDict d;
   g_variant_dict_init(&d, NULL);
   g_variant_dict_insert_value(&d, "code_bytes", booth_code_variant(c->data));
@@ -846,13 +967,35 @@ on_code(Booth *b, const BoothQrCode *c)
   g_variant_dict_insert(&d, "width", "i", c->width);
   g_variant_dict_insert(&d, "height", "i", c->height);
   g_variant_dict_insert(&d, "in_session", "b", in_session);
-  if (*started)
+  if (started)
     g_variant_dict_insert(&d, "session_id", "s", started);
   /* The payload string is the code itself when it is text; binary codes travel in code_bytes. */
   g_autofree char *text = booth_code_is_text(c->data) ? g_strndup(g_bytes_get_data(c->data, NULL),
                                                                   g_bytes_get_size(c->data))
                                                       : g_strdup("");
   booth_service_emit(b, "CodeScanned", g_variant_new("(s@a{sv})", text, g_variant_dict_end(&d)));
+}
+
+/* What the codes in view do to the session: start one (auto_start), or give a session that
+ * has none its code. The intake knows which code may go where. */
+static void
+session_take_code(Booth *b, gint64 now)
+{
+  BoothSession *s = b->session;
+  if (!s && b->config->auto_start) {
+    g_autoptr(GBytes) code = booth_intake_pick_to_start(b->intake);
+    if (code)
+      session_begin(b, code, NULL, g_ptr_array_index(b->config->loaded_profiles, 0), NULL, TRUE);
+  } else if (s && !s->code && s->op != OP_ENDING) {
+    s->code = booth_intake_pick_for_session(b->intake, now);
+    if (!s->code)
+      return;
+    booth_intake_mark_used(b->intake, s->code, now);
+    g_autofree char *shown = booth_code_to_display(s->code, 48);
+    booth_info("qr", "code %s attached to session %s", shown, s->id);
+    /* Jobs run in order: after the start job when the session is still starting. */
+    booth_job_run(b, update_work, update_done, session_record(s));
+  }
 }
 
 void
@@ -872,23 +1015,37 @@ booth_on_analysis(BoothAnalysis *r, gpointer user_data)
     b->framing_hints[i] = g_strdup(result->framing.hints[i]);
   b->framing_score = result->framing.score;
 
-  /* A code counts as new only after it has been out of view for code_forget seconds. */
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init(&it, b->recent_codes);
-  while (g_hash_table_iter_next(&it, &key, &value))
-    if (now - *(gint64 *)value > (gint64)b->config->code_forget * G_USEC_PER_SEC)
-      g_hash_table_iter_remove(&it);
+  g_autoptr(GPtrArray) data = g_ptr_array_new();
+  for (guint i = 0; i < result->codes->len; i++)
+    g_ptr_array_add(data, ((BoothQrCode *)g_ptr_array_index(result->codes, i))->data);
+  g_autoptr(GPtrArray) fresh =
+      booth_intake_frame(b->intake, (GBytes *const *)data->pdata, data->len, now);
+  gboolean in_session = b->session != NULL;
+  for (guint i = 0; i < fresh->len; i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *shown = booth_code_to_display(fresh->pdata[i], 48);
+    if (!booth_code_validate(fresh->pdata[i], (gsize)b->config->code_max_bytes, &error)) {
+      booth_warn("qr", "ignored a QR code (%s): %s", shown, error->message);
+      booth_intake_mark_refused(b->intake, fresh->pdata[i], now);
+      g_ptr_array_remove_index(fresh, i--);
+      continue;
+    }
+    b->counters.codes_scanned++;
+    if (in_session && !(b->session->code && g_bytes_equal(b->session->code, fresh->pdata[i])))
+      booth_notice("qr", "code %s scanned during session %s: signalled", shown, b->session->id);
+    else
+      booth_info("qr", "code %s scanned", shown);
+  }
+  session_take_code(b, now);
+  const BoothSession *s = b->session;
   for (guint i = 0; i < result->codes->len; i++) {
     const BoothQrCode *c = g_ptr_array_index(result->codes, i);
-    gint64 *seen = g_hash_table_lookup(b->recent_codes, c->data);
-    if (!seen) {
-      seen = g_new(gint64, 1);
-      g_hash_table_insert(b->recent_codes, g_bytes_ref(c->data), seen);
-      *seen = now;
-      on_code(b, c);
-    }
-    *seen = now;
+    guint at;
+    if (!g_ptr_array_find_with_equal_func(fresh, c->data, g_bytes_equal, &at))
+      continue;
+    g_ptr_array_remove_index(fresh, at); /* once, even when a frame shows it twice */
+    gboolean started = !in_session && s && s->code && g_bytes_equal(s->code, c->data);
+    signal_code(b, c, in_session, started ? s->id : NULL);
   }
 
   booth_update_hints(b);

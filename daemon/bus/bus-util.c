@@ -10,14 +10,21 @@ typedef struct {
   GSource source;
   sd_bus *bus;
   gpointer tag;
+  GIOCondition events; /* what the fd is polled for now */
 } BusSource;
 
 static gboolean
 bus_source_prepare(GSource *source, gint *timeout)
 {
   BusSource *s = (BusSource *)source;
-  int events = sd_bus_get_events(s->bus);
-  g_source_modify_unix_fd(source, s->tag, events > 0 ? (GIOCondition)events : 0);
+  int got = sd_bus_get_events(s->bus);
+  GIOCondition events = got > 0 ? (GIOCondition)got : 0;
+  /* g_source_modify_unix_fd() wakes the main context on every call, even with the same
+   * events: calling it on each prepare would make the loop spin at 100% of a core. */
+  if (events != s->events) {
+    g_source_modify_unix_fd(source, s->tag, events);
+    s->events = events;
+  }
 
   uint64_t usec;
   *timeout = -1;
@@ -80,7 +87,8 @@ booth_bus_source_attach(sd_bus *bus, GMainContext *context)
   GSource *source = g_source_new(&bus_source_funcs, sizeof(BusSource));
   BusSource *s = (BusSource *)source;
   s->bus = sd_bus_ref(bus);
-  s->tag = g_source_add_unix_fd(source, sd_bus_get_fd(bus), G_IO_IN);
+  s->events = G_IO_IN;
+  s->tag = g_source_add_unix_fd(source, sd_bus_get_fd(bus), s->events);
   g_source_set_name(source, "sd-bus");
   g_source_attach(source, context);
   return source;
@@ -291,6 +299,22 @@ booth_bus_read(sd_bus_message *m, int *r)
   return NULL;
 }
 
+/* The last resort when a reply cannot be built: the caller still gets an answer. */
+static int
+reply_failed(sd_bus_message *call, const char *what, int r)
+{
+  booth_warn("bus", "cannot send the %s to %s.%s from %s: %s; answering Failed instead", what,
+             sd_bus_message_get_interface(call), sd_bus_message_get_member(call),
+             sd_bus_message_get_sender(call), strerror(-r));
+  int r2 = sd_bus_reply_method_errorf(call, booth_error_dbus_name(BOOTH_ERROR_FAILED),
+                                      "boothd could not send its answer (%s); see its log",
+                                      strerror(-r));
+  if (r2 < 0)
+    booth_warn("bus", "cannot answer %s from %s at all: %s", sd_bus_message_get_member(call),
+               sd_bus_message_get_sender(call), strerror(-r2));
+  return r;
+}
+
 int
 booth_bus_reply(sd_bus_message *call, GVariant *tuple)
 {
@@ -302,18 +326,19 @@ booth_bus_reply(sd_bus_message *call, GVariant *tuple)
   if (r >= 0)
     r = sd_bus_send(NULL, reply, NULL);
   sd_bus_message_unref(reply);
-  if (r < 0)
-    booth_warn("bus", "cannot send a reply: %s", strerror(-r));
-  return r;
+  return r < 0 ? reply_failed(call, "reply", r) : r;
 }
 
 int
 booth_bus_reply_error(sd_bus_message *call, const GError *error)
 {
   g_assert(error);
+  /* A message that is not valid UTF-8, or too long for a reader, would make the reply fail. */
+  g_autofree char *message = booth_utf8_prefix(error->message, 4096);
   sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_error_set(&e, booth_error_dbus_name_for(error), error->message);
-  int r = sd_bus_reply_method_error(call, &e);
+  /* sd_bus_error_set() returns the error's errno, not whether it worked: ask the error. */
+  sd_bus_error_set(&e, booth_error_dbus_name_for(error), message);
+  int r = sd_bus_error_is_set(&e) ? sd_bus_reply_method_error(call, &e) : -ENOMEM;
   sd_bus_error_free(&e);
-  return r;
+  return r < 0 ? reply_failed(call, "error reply", r) : r;
 }

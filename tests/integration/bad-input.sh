@@ -33,6 +33,15 @@ expect_eq "$(booth_state)" idle "state unchanged after bad calls"
 expect_eq "$(sql 'select count(*) from sessions')" 0 "no session recorded"
 expect_fail_with InvalidArgument gcall StartSession "{'adopt': <'yes'>}"
 
+# Names of multibyte characters, longer than an error message quotes, are cut on a character
+# boundary: every call gets its answer, none waits for the client's timeout.
+long=x$(printf '\u00e9%.0s' $(seq 40))
+expect_fail_with InvalidArgument ctl start --code x --profile "$long"
+expect_match "$ERR" "unknown profile 'xé+…'" "the profile name cut after a whole character"
+expect_fail_with InvalidArgument gcall StartSession "{'$long': <true>}" --timeout 5
+expect_match "$ERR" "StartSession has no option 'xé+…'" "the key cut after a whole character"
+expect_fail_with InvalidArgument gcall Commit "{'$long': <1>}" --timeout 5
+
 # A binary code travels in code_bytes and is kept byte for byte.
 expect_exit 0 gcall StartSession "{'code_bytes': <[byte 0x00, 0xff, 0x2f, 0x2e, 0x2e, 0x0a]>, 'detach': <true>}"
 session=$(ctl --json status | json 'd["Session"]["id"]')
