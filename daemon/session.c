@@ -89,32 +89,46 @@ reply_error(sd_bus_message *call, BoothErrorCode code, const char *fmt, ...)
 
 static void session_end_with(Booth *b, const char *status, const char *note, sd_bus_message *call);
 
-/* ---- calls that arrive while a session starts ---- */
+/* ---- calls that arrive while the session is busy ---- */
 
-/* A session is recorded before it can be driven; a call that arrives in between (a front-end
- * that captures as soon as it sees the session) waits for that instead of failing. */
+/* Calls that drive the session run one at a time, in the order they arrived: a call that
+ * comes while the session is starting, capturing, committing or ending (a front-end that
+ * captures as soon as it sees the session, or sends Capture and Cancel back to back) waits
+ * for that step to finish instead of failing. The queue is bounded, so a caller that floods
+ * it gets Busy rather than making the daemon grow. */
+#define DEFERRED_MAX 64
+
 static gboolean
-defer_while_starting(Booth *b, BoothMethod method, sd_bus_message *call, GVariant *options)
+defer_while_busy(Booth *b, BoothMethod method, sd_bus_message *call, GVariant *options)
 {
-  if (!b->session || b->session->op != OP_STARTING)
+  if (!b->session || b->session->op == OP_NONE)
     return FALSE;
+  if (b->deferred.length >= DEFERRED_MAX) {
+    reply_error(call, BOOTH_ERROR_BUSY,
+                "%u calls already wait for session %s to finish %s; try again when it is done",
+                b->deferred.length, b->session->id, booth_state_name(booth_get_state(b)));
+    return TRUE;
+  }
   BoothDeferred *d = g_new0(BoothDeferred, 1);
   d->method = method;
   d->call = sd_bus_message_ref(call);
   d->options = options ? g_variant_ref(options) : NULL;
   g_queue_push_tail(&b->deferred, d);
-  booth_debug("session", "%s from %s waits for session %s to start",
-              sd_bus_message_get_member(call), sd_bus_message_get_sender(call), b->session->id);
+  booth_debug("session", "%s from %s waits for session %s (%s)", sd_bus_message_get_member(call),
+              sd_bus_message_get_sender(call), b->session->id,
+              booth_state_name(booth_get_state(b)));
   return TRUE;
 }
 
 void
 booth_deferred_flush(Booth *b, const GError *error)
 {
-  /* Replayed in arrival order; a replayed call may start work that defers nothing further,
-   * since the session is no longer starting. */
+  /* Replayed in arrival order. A replayed call that starts a step makes every later one wait
+   * again, queued anew behind it in the same order. */
+  GQueue waiting = b->deferred;
+  g_queue_init(&b->deferred);
   BoothDeferred *d;
-  while ((d = g_queue_pop_head(&b->deferred))) {
+  while ((d = g_queue_pop_head(&waiting))) {
     if (error)
       booth_bus_reply_error(d->call, error);
     else
@@ -157,11 +171,7 @@ session_for_caller(Booth *b, sd_bus_message *call)
                 s->id);
     return NULL;
   }
-  if (s->op != OP_NONE) {
-    reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is busy (%s); wait for that to finish",
-                s->id, booth_state_name(booth_get_state(b)));
-    return NULL;
-  }
+  g_assert(s->op == OP_NONE); /* calls wait while it is busy: defer_while_busy() */
   return s;
 }
 
@@ -416,16 +426,11 @@ booth_start_session(Booth *b, sd_bus_message *call, GVariant *options)
     }
   }
 
+  if (defer_while_busy(b, booth_start_session, call, options))
+    return;
   gboolean detach = option_bool(options, "detach");
   BoothSession *s = b->session;
   if (s && option_bool(options, "adopt")) {
-    if (defer_while_starting(b, booth_start_session, call, options))
-      return;
-    if (s->op == OP_ENDING) {
-      reply_error(call, BOOTH_ERROR_BAD_STATE, "session %s is ending; try again in a moment",
-                  s->id);
-      return;
-    }
     if (code && s->code && !g_bytes_equal(code, s->code)) {
       reply_error(call, BOOTH_ERROR_BUSY,
                   "session %s belongs to another capture code; Cancel it to start a new one",
@@ -497,6 +502,7 @@ end_done(Booth *b, gpointer data)
       booth_bus_reply(j->call, NULL);
     booth_session_free(g_steal_pointer(&b->session));
   }
+  booth_deferred_flush(b, NULL);
   booth_publish(b);
   sd_bus_message_unref(j->call);
   g_clear_error(&j->error);
@@ -531,7 +537,7 @@ cancel_method(Booth *b, sd_bus_message *call, GVariant *options)
 void
 booth_cancel(Booth *b, sd_bus_message *call)
 {
-  if (defer_while_starting(b, cancel_method, call, NULL))
+  if (defer_while_busy(b, cancel_method, call, NULL))
     return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
@@ -605,6 +611,7 @@ capture_done(Booth *b, gpointer data)
     }
     booth_bus_reply(j->call, g_variant_new("(@a{sv})", s->candidate->report));
   }
+  booth_deferred_flush(b, NULL);
   booth_publish(b);
   sd_bus_message_unref(j->call);
   booth_candidate_free(j->candidate);
@@ -623,7 +630,7 @@ booth_capture(Booth *b, sd_bus_message *call, GVariant *options)
     booth_bus_reply_error(call, error);
     return;
   }
-  if (defer_while_starting(b, booth_capture, call, options))
+  if (defer_while_busy(b, booth_capture, call, options))
     return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
@@ -698,6 +705,7 @@ retake_done(Booth *b, gpointer data)
                s->attempts);
     booth_bus_reply(j->call, NULL);
   }
+  booth_deferred_flush(b, NULL);
   booth_publish(b);
   sd_bus_message_unref(j->call);
   g_clear_error(&j->error);
@@ -715,7 +723,7 @@ retake_method(Booth *b, sd_bus_message *call, GVariant *options)
 void
 booth_retake(Booth *b, sd_bus_message *call)
 {
-  if (defer_while_starting(b, retake_method, call, NULL))
+  if (defer_while_busy(b, retake_method, call, NULL))
     return;
   BoothSession *s = session_for_caller(b, call);
   if (!s)
@@ -773,6 +781,7 @@ commit_done(Booth *b, gpointer data)
     booth_service_emit(b, "Committed", g_variant_new("(s@a{sv})", s->id, rec));
     booth_session_free(g_steal_pointer(&b->session));
   }
+  booth_deferred_flush(b, NULL);
   booth_publish(b);
   sd_bus_message_unref(j->call);
   booth_record_free(j->record);
@@ -792,7 +801,7 @@ booth_commit(Booth *b, sd_bus_message *call, GVariant *options)
     booth_bus_reply_error(call, error);
     return;
   }
-  if (defer_while_starting(b, booth_commit, call, options))
+  if (defer_while_busy(b, booth_commit, call, options))
     return;
   /* A Commit that names a session no longer active is a retry after a lost reply: answer
    * from the record, so a front-end can tell "committed" from "lost". */
