@@ -4,10 +4,7 @@
 
 #include <gio/gio.h>
 
-#define BOOTH_BUS_NAME "org.boothd.Booth1"
-#define BOOTH_OBJECT_PATH "/org/boothd/Booth1"
-#define BOOTH_INTERFACE "org.boothd.Booth1"
-#define BOOTH_ERROR_PREFIX "org.boothd.Error."
+#include "booth-names.h"
 
 /* Capture takes a burst, processes and encodes it; Commit fsyncs files and the record
  * store. Both take seconds on a slow booth PC, far past GDBus's 25 s default on a bad day. */

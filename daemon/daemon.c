@@ -7,8 +7,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "analysis/analysis.h"
-#include "booth.h"
-#include "capture.h"
+#include "bus/service.h"
+#include "core/capture.h"
+#include "core/session.h"
 #include "json.h"
 #include "boothd-build.h"
 #include "log.h"
@@ -93,6 +94,40 @@ run_analyze(BoothConfig *config, const char *profile_name, char **files)
   return status;
 }
 
+/* What systemd sees: the state in STATUS=, and the watchdog kept alive by the main loop. */
+typedef struct {
+  Booth *booth;
+  BoothState state;
+  guint watchdog;
+} Systemd;
+
+static void
+systemd_on_changed(BoothChange what, gpointer data)
+{
+  (void)what;
+  Systemd *sd = data;
+  BoothState st = booth_get_state(sd->booth);
+  if (st == sd->state)
+    return;
+  sd->state = st;
+  const BoothSession *s = booth_get_session(sd->booth);
+  const char *error = booth_get_camera_error(sd->booth);
+  if (s)
+    sd_notifyf(0, "STATUS=Session %s: %s", s->id, booth_state_name(st));
+  else if (st == BOOTH_STATE_ERROR)
+    sd_notifyf(0, "STATUS=No camera: %s", error ? error : "unknown");
+  else
+    sd_notify(0, "STATUS=Idle, scanning for capture codes");
+}
+
+static gboolean
+watchdog_tick(gpointer data)
+{
+  (void)data;
+  sd_notify(0, "WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
 int
 booth_main(int argc, char **argv)
 {
@@ -175,18 +210,29 @@ booth_main(int argc, char **argv)
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
-  b->loop = loop;
-  if (!booth_start_bus(b, bus ? bus : "system", &error)) {
+  BoothService *svc = booth_service_new(b, bus ? bus : "system", &error);
+  if (!svc) {
     booth_warn("main", "cannot start: %s", error->message);
     booth_free(b);
     return 1;
   }
+  Systemd sd = {b, BOOTH_STATE_IDLE, 0};
+  BoothListener listener = {.changed = systemd_on_changed};
+  booth_add_listener(b, &listener, &sd);
+  /* After the bus, so no scan goes unseen. */
   booth_start_frames(b);
   sd_notify(0, "READY=1");
+  uint64_t wd_usec = 0;
+  if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+    sd.watchdog = g_timeout_add((guint)(wd_usec / 2000), watchdog_tick, NULL);
   g_unix_signal_add(SIGTERM, on_signal, loop);
   g_unix_signal_add(SIGINT, on_signal, loop);
   g_main_loop_run(loop);
+  g_clear_handle_id(&sd.watchdog, g_source_remove);
+  /* The booth finishes the calls it works on, and the answers still reach the bus. */
+  booth_service_stop(svc);
   booth_free(b);
+  booth_service_free(svc);
   booth_notice("main", "stopped");
   return 0;
 }

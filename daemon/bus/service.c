@@ -1,25 +1,28 @@
 /* The org.boothd.Booth1 object. This vtable is the interface's single source: dbus/ holds its
- * introspection, dumped from a running daemon and compared by a test. */
+ * introspection, dumped from a running daemon and compared by a test. Arguments are read
+ * straight from the message into plain values for the core; answers are written straight
+ * into the reply. */
+#include "bus/service-private.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "booth.h"
-#include "bus-util.h"
+#include "booth-names.h"
+#include "core/session.h"
 #include "error.h"
 #include "log.h"
 
-#define BOOTH_BUS_NAME "org.boothd.Booth1"
-#define BOOTH_OBJECT_PATH "/org/boothd/Booth1"
-#define BOOTH_INTERFACE "org.boothd.Booth1"
+/* ---- who calls ---- */
 
-gboolean
-booth_service_check_caller(Booth *b, sd_bus_message *call, GError **error)
+/* The caller's name and uid, and whether it may operate the booth: root, boothd's own user,
+ * or a member of allowed_group. Membership is read from the group database, not the caller's
+ * process: a booth operator added to the group needs no new login for the daemon to see it. */
+static gboolean
+caller_identify(BoothService *svc, sd_bus_message *call, BoothCaller *caller, GError **error)
 {
-  g_assert(b && call);
   sd_bus_creds *creds = NULL;
   uid_t uid;
   int r = sd_bus_query_sender_creds(call, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
@@ -31,96 +34,338 @@ booth_service_check_caller(Booth *b, sd_bus_message *call, GError **error)
                 "cannot tell who is calling (%s); access denied", strerror(-r));
     return FALSE;
   }
-  if (uid == 0 || uid == geteuid())
-    return TRUE;
-  /* Membership is read from the group database, not the caller's process: a booth operator
-   * added to the group needs no new login for the daemon to see it. */
-  struct group *g = getgrnam(b->config->allowed_group);
-  struct passwd *pw = getpwuid(uid);
+  caller->name = sd_bus_message_get_sender(call);
+  caller->uid = uid;
+  caller->authorized = uid == 0 || uid == geteuid();
+  const struct group *g = getgrnam(booth_get_config(svc->booth)->allowed_group);
+  const struct passwd *pw = caller->authorized ? NULL : getpwuid(uid);
   if (g && pw) {
-    if (pw->pw_gid == g->gr_gid)
-      return TRUE;
-    for (char **m = g->gr_mem; *m; m++)
-      if (strcmp(*m, pw->pw_name) == 0)
-        return TRUE;
+    caller->authorized = pw->pw_gid == g->gr_gid;
+    for (char **m = g->gr_mem; *m && !caller->authorized; m++)
+      caller->authorized = strcmp(*m, pw->pw_name) == 0;
   }
-  g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_DENIED,
-              "user %u may not operate the booth: add the user to group '%s' (or run as root)",
-              (unsigned)uid, b->config->allowed_group);
-  return FALSE;
+  return TRUE;
 }
 
-/* Methods: read the a{sv} (if any) into a GVariant and hand over; replies come later. */
-static int
-method_with_options(sd_bus_message *m, void *userdata, sd_bus_error *ret_error,
-                    void (*fn)(Booth *, sd_bus_message *, GVariant *))
+/* ---- options ---- */
+
+typedef struct {
+  const char *key;
+  const char *type; /* "b", "s", "u" or "ay" */
+} OptionSpec;
+
+typedef struct {
+  gboolean set;
+  int b;
+  guint32 u;
+  const char *s; /* valid while the message lives */
+  const void *ay;
+  size_t ay_len;
+} OptionValue;
+
+/* Reads an a{sv} into values (one per spec, in spec order). Unknown keys and wrong types are
+ * refused by name, so a typo never silently does nothing. */
+static gboolean
+options_read(sd_bus_message *m, const char *method, const OptionSpec *specs, OptionValue *values,
+             GError **error)
 {
-  int r;
-  g_autoptr(GVariant) options = booth_bus_read(m, &r);
-  if (!options)
-    return sd_bus_error_set_errnof(ret_error, -r, "cannot read the options: %s", strerror(-r));
-  g_variant_ref_sink(options);
-  fn(userdata, m, options);
-  return 1;
+  int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+  while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+    const char *key, *contents;
+    char type;
+    r = sd_bus_message_read_basic(m, 's', &key);
+    if (r >= 0)
+      r = sd_bus_message_peek_type(m, &type, &contents);
+    if (r < 0)
+      break;
+    guint i = 0;
+    while (specs[i].key && strcmp(specs[i].key, key) != 0)
+      i++;
+    if (!specs[i].key) {
+      g_autofree char *shown = booth_utf8_prefix(key, 64);
+      g_autoptr(GString) known = g_string_new(NULL);
+      for (const OptionSpec *s = specs; s->key; s++)
+        g_string_append_printf(known, "%s%s", known->len ? ", " : "", s->key);
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s has no option '%s' (known: %s)", method, shown,
+                  known->len ? known->str : "none");
+      return FALSE;
+    }
+    if (strcmp(contents, specs[i].type) != 0) {
+      g_autofree char *shown = booth_utf8_prefix(contents, 64);
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s option '%s' must be of type '%s', not '%s'", method, key, specs[i].type,
+                  shown);
+      return FALSE;
+    }
+    OptionValue *v = &values[i];
+    r = sd_bus_message_enter_container(m, 'v', contents);
+    if (r >= 0) {
+      switch (contents[0]) {
+      case 'b':
+        r = sd_bus_message_read_basic(m, 'b', &v->b);
+        break;
+      case 'u':
+        r = sd_bus_message_read_basic(m, 'u', &v->u);
+        break;
+      case 's':
+        r = sd_bus_message_read_basic(m, 's', &v->s);
+        break;
+      default:
+        r = sd_bus_message_read_array(m, 'y', &v->ay, &v->ay_len);
+        break;
+      }
+    }
+    if (r >= 0)
+      r = sd_bus_message_exit_container(m);
+    if (r >= 0)
+      r = sd_bus_message_exit_container(m);
+    v->set = TRUE;
+  }
+  if (r >= 0)
+    r = sd_bus_message_exit_container(m);
+  if (r < 0) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "cannot read the options: %s",
+                strerror(-r));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- calls in flight ---- */
+
+/* A method call the core is working on: the reply goes out when it finishes. */
+typedef struct {
+  BoothService *svc;
+  sd_bus_message *call;
+} Request;
+
+static Request *
+request_new(BoothService *svc, sd_bus_message *call)
+{
+  Request *q = g_new0(Request, 1);
+  q->svc = svc;
+  q->call = sd_bus_message_ref(call);
+  return q;
+}
+
+static void
+request_free(Request *q)
+{
+  sd_bus_message_unref(q->call);
+  g_free(q);
+}
+
+/* Reads the caller (and the options, when specs is not NULL); on failure replies the error
+ * itself and returns FALSE. */
+static gboolean
+request_begin(BoothService *svc, sd_bus_message *m, const OptionSpec *specs, OptionValue *values,
+              BoothCaller *caller)
+{
+  g_autoptr(GError) error = NULL;
+  if ((specs && !options_read(m, sd_bus_message_get_member(m), specs, values, &error)) ||
+      !caller_identify(svc, m, caller, &error)) {
+    booth_bus_reply_error(m, error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Replies with nothing, or the error, and ends the request. */
+static void
+request_finish(Request *q, gboolean ok, const GError *error)
+{
+  if (ok)
+    booth_bus_reply(q->call, NULL);
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
+}
+
+/* ---- StartSession ---- */
+
+static void
+start_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  Request *q = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = booth_session_start_finish(result, &error);
+  if (id)
+    booth_bus_reply(q->call, g_variant_new("(s)", id));
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
 }
 
 static int
 method_start_session(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
-  return method_with_options(m, userdata, e, booth_start_session);
+  (void)e;
+  static const OptionSpec specs[] = {{"code", "s"},    {"code_bytes", "ay"}, {"operator", "s"},
+                                     {"profile", "s"}, {"adopt", "b"},       {"detach", "b"},
+                                     {NULL, NULL}};
+  enum { CODE, CODE_BYTES, OPERATOR, PROFILE, ADOPT, DETACH };
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (!request_begin(svc, m, specs, v, &caller))
+    return 1;
+  if (v[CODE].set && v[CODE_BYTES].set) {
+    sd_bus_reply_method_errorf(m, booth_error_dbus_name(BOOTH_ERROR_INVALID_ARGUMENT),
+                               "give code or code_bytes, not both");
+    return 1;
+  }
+  g_autoptr(GBytes) code = v[CODE].set         ? g_bytes_new(v[CODE].s, strlen(v[CODE].s))
+                           : v[CODE_BYTES].set ? g_bytes_new(v[CODE_BYTES].ay, v[CODE_BYTES].ay_len)
+                                               : NULL;
+  BoothStartOptions o = {code, v[OPERATOR].s, v[PROFILE].s, v[ADOPT].b, v[DETACH].b};
+  booth_session_start(svc->booth, &caller, &o, start_done, request_new(svc, m));
+  return 1;
+}
+
+/* ---- Capture ---- */
+
+static void
+capture_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  Request *q = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) report = booth_session_capture_finish(result, &error);
+  if (report)
+    booth_bus_reply(q->call, g_variant_new("(@a{sv})", report));
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
 }
 
 static int
 method_capture(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
-  return method_with_options(m, userdata, e, booth_capture);
+  (void)e;
+  static const OptionSpec specs[] = {{"force", "b"}, {NULL, NULL}};
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (request_begin(svc, m, specs, v, &caller))
+    booth_session_capture(svc->booth, &caller, v[0].b, capture_done, request_new(svc, m));
+  return 1;
 }
 
-static int
-method_commit(sd_bus_message *m, void *userdata, sd_bus_error *e)
-{
-  return method_with_options(m, userdata, e, booth_commit);
-}
+/* ---- Retake, Cancel ---- */
 
-static int
-method_list_records(sd_bus_message *m, void *userdata, sd_bus_error *e)
+static void
+retake_done(GObject *source, GAsyncResult *result, gpointer data)
 {
-  return method_with_options(m, userdata, e, booth_list_records);
+  (void)source;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = booth_session_retake_finish(result, &error);
+  request_finish(data, ok, error);
 }
 
 static int
 method_retake(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
   (void)e;
-  booth_retake(userdata, m);
+  BoothService *svc = userdata;
+  BoothCaller caller;
+  if (request_begin(svc, m, NULL, NULL, &caller))
+    booth_session_retake(svc->booth, &caller, retake_done, request_new(svc, m));
   return 1;
+}
+
+static void
+cancel_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = booth_session_cancel_finish(result, &error);
+  request_finish(data, ok, error);
 }
 
 static int
 method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
   (void)e;
-  booth_cancel(userdata, m);
+  BoothService *svc = userdata;
+  BoothCaller caller;
+  if (request_begin(svc, m, NULL, NULL, &caller))
+    booth_session_cancel(svc->booth, &caller, cancel_done, request_new(svc, m));
   return 1;
 }
+
+/* ---- Commit ---- */
+
+static void
+commit_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  Request *q = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothRecord) record = booth_session_commit_finish(result, &error);
+  if (record)
+    booth_service_reply_record(q->call, record);
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
+}
+
+static int
+method_commit(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {{"override", "b"}, {"session_id", "s"}, {NULL, NULL}};
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (request_begin(svc, m, specs, v, &caller))
+    booth_session_commit(svc->booth, &caller, v[0].b, v[1].s, commit_done, request_new(svc, m));
+  return 1;
+}
+
+/* ---- ListRecords ---- */
+
+static void
+list_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void)source;
+  Request *q = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = booth_records_list_finish(result, &error);
+  if (records)
+    booth_service_reply_records(q->call, records);
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
+}
+
+static int
+method_list_records(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {
+      {"limit", "u"}, {"status", "s"}, {"session_id", "s"}, {NULL, NULL}};
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (request_begin(svc, m, specs, v, &caller))
+    booth_records_list(svc->booth, &caller, v[0].set ? v[0].u : 100, v[1].s, v[2].s, list_done,
+                       request_new(svc, m));
+  return 1;
+}
+
+/* ---- the object ---- */
 
 static int
 property_get(sd_bus *bus, const char *path, const char *interface, const char *property,
              sd_bus_message *reply, void *userdata, sd_bus_error *e)
 {
   (void)bus, (void)path, (void)interface, (void)e;
-  Booth *b = userdata;
+  BoothService *svc = userdata;
   if (strcmp(property, "State") == 0)
-    return sd_bus_message_append_basic(reply, 's', booth_state_name(booth_get_state(b)));
-  g_autoptr(GVariant) v = NULL;
-  if (strcmp(property, "Session") == 0)
-    v = booth_dup_session(b);
-  else if (strcmp(property, "Framing") == 0)
-    v = booth_dup_framing(b);
-  else if (strcmp(property, "Camera") == 0)
-    v = booth_dup_camera(b);
-  else
-    v = booth_dup_stats(b);
+    return sd_bus_message_append_basic(reply, 's', booth_state_name(booth_get_state(svc->booth)));
+  g_autoptr(GVariant) v = booth_service_property_value(svc, property);
   return booth_bus_append(reply, v);
 }
 
@@ -150,71 +395,137 @@ static const sd_bus_vtable booth_vtable[] = {
     SD_BUS_VTABLE_END,
 };
 
-void
-booth_service_emit(Booth *b, const char *signal, GVariant *args)
+/* ---- the session's owner ---- */
+
+static void owner_watch(BoothService *svc, const char *owner);
+
+static gboolean
+owner_left_later(gpointer data)
 {
-  g_autoptr(GVariant) sunk = g_variant_ref_sink(args);
-  if (!b->bus)
+  BoothService *svc = data;
+  svc->owner_idle = 0;
+  g_autofree char *owner = g_steal_pointer(&svc->owner);
+  owner_watch(svc, NULL);
+  if (owner)
+    booth_session_owner_left(svc->booth, owner);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+owner_vanished(sd_bus_track *track, void *data)
+{
+  BoothService *svc = data;
+  if (track == svc->owner_track)
+    owner_left_later(svc);
+  return 0;
+}
+
+/* Watches owner on the bus (NULL: nobody). */
+static void
+owner_watch(BoothService *svc, const char *owner)
+{
+  svc->owner_track = sd_bus_track_unref(svc->owner_track);
+  g_clear_handle_id(&svc->owner_idle, g_source_remove);
+  g_free(svc->owner);
+  svc->owner = g_strdup(owner);
+  if (!owner)
     return;
-  sd_bus_message *m = NULL;
-  int r = sd_bus_message_new_signal(b->bus, &m, BOOTH_OBJECT_PATH, BOOTH_INTERFACE, signal);
+  int r = sd_bus_track_new(svc->bus, &svc->owner_track, owner_vanished, svc);
   if (r >= 0)
-    r = booth_bus_append_args(m, sunk);
-  if (r >= 0)
-    r = sd_bus_send(b->bus, m, NULL);
-  sd_bus_message_unref(m);
-  if (r < 0)
-    booth_warn("bus", "cannot emit %s: %s", signal, strerror(-r));
+    r = sd_bus_track_add_name(svc->owner_track, owner);
+  if (r < 0) {
+    /* Already gone, or the bus refused: treat it as leaving now, once the core is done with
+     * the step that named it. */
+    booth_warn("bus", "cannot watch owner %s: %s", owner, strerror(-r));
+    svc->owner_idle = g_idle_add(owner_left_later, svc);
+  }
 }
 
-void
-booth_service_properties_changed(Booth *b, char **names)
+static void
+on_owner_changed(const char *owner, gpointer data)
 {
-  int r = sd_bus_emit_properties_changed_strv(b->bus, BOOTH_OBJECT_PATH, BOOTH_INTERFACE, names);
-  if (r < 0)
-    booth_warn("bus", "cannot emit PropertiesChanged: %s", strerror(-r));
+  owner_watch(data, owner);
 }
 
-gboolean
-booth_start_bus(Booth *b, const char *spec, GError **error)
+/* ---- life ---- */
+
+BoothService *
+booth_service_new(Booth *booth, const char *spec, GError **error)
 {
-  g_assert(b && spec);
+  g_assert(booth && spec);
+  g_autoptr(BoothService) svc = g_new0(BoothService, 1);
+  svc->booth = booth;
   int r;
   if (strcmp(spec, "system") == 0)
-    r = sd_bus_open_system(&b->bus);
+    r = sd_bus_open_system(&svc->bus);
   else if (strcmp(spec, "session") == 0)
-    r = sd_bus_open_user(&b->bus);
+    r = sd_bus_open_user(&svc->bus);
   else {
-    r = sd_bus_new(&b->bus);
+    r = sd_bus_new(&svc->bus);
     if (r >= 0)
-      r = sd_bus_set_address(b->bus, spec);
+      r = sd_bus_set_address(svc->bus, spec);
     if (r >= 0)
-      r = sd_bus_set_bus_client(b->bus, 1);
+      r = sd_bus_set_bus_client(svc->bus, 1);
     if (r >= 0)
-      r = sd_bus_start(b->bus);
+      r = sd_bus_start(svc->bus);
   }
   if (r < 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot connect to the %s bus: %s", spec,
                 strerror(-r));
-    return FALSE;
+    return NULL;
   }
-  /* Export first, then take the name, then tell systemd we are ready. */
-  r = sd_bus_add_object_vtable(b->bus, &b->vtable_slot, BOOTH_OBJECT_PATH, BOOTH_INTERFACE,
-                               booth_vtable, b);
+  /* Export first, then take the name. */
+  r = sd_bus_add_object_vtable(svc->bus, &svc->vtable_slot, BOOTH_OBJECT_PATH, BOOTH_INTERFACE,
+                               booth_vtable, svc);
   if (r < 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot export %s: %s", BOOTH_OBJECT_PATH,
                 strerror(-r));
-    return FALSE;
+    return NULL;
   }
-  r = sd_bus_request_name(b->bus, BOOTH_BUS_NAME, 0);
+  r = sd_bus_request_name(svc->bus, BOOTH_BUS_NAME, 0);
   if (r < 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
                 "cannot own %s on the %s bus: %s (is another boothd running, or does the bus "
                 "policy not allow this user?)",
                 BOOTH_BUS_NAME, spec, strerror(-r));
-    return FALSE;
+    return NULL;
   }
-  b->bus_source = booth_bus_source_attach(b->bus, NULL);
+  svc->source = booth_bus_source_attach(svc->bus, NULL);
+  booth_service_properties_init(svc);
+  BoothListener listener = {
+      .changed = booth_service_on_changed,
+      .code_scanned = booth_service_on_code_scanned,
+      .hints_changed = booth_service_on_hints_changed,
+      .committed = booth_service_on_committed,
+      .owner_changed = on_owner_changed,
+  };
+  booth_add_listener(booth, &listener, svc);
   booth_info("bus", "serving %s on the %s bus", BOOTH_BUS_NAME, spec);
-  return TRUE;
+  return g_steal_pointer(&svc);
+}
+
+void
+booth_service_stop(BoothService *svc)
+{
+  g_assert(svc);
+  if (svc->source) {
+    g_source_destroy(svc->source);
+    g_clear_pointer(&svc->source, g_source_unref);
+  }
+}
+
+void
+booth_service_free(BoothService *svc)
+{
+  if (!svc)
+    return;
+  booth_service_stop(svc);
+  booth_service_properties_clear(svc);
+  owner_watch(svc, NULL);
+  sd_bus_slot_unref(svc->vtable_slot);
+  if (svc->bus) {
+    sd_bus_flush(svc->bus);
+    sd_bus_close_unref(svc->bus);
+  }
+  g_free(svc);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
-#include "capture.h"
+#include "core/capture.h"
 #include "photo/crop.h"
 #include "photo/image.h"
 

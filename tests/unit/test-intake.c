@@ -1,6 +1,6 @@
 /* Code intake: the rules that keep the right code on the right photo, without a bus or a
  * camera. Times are microseconds; forget is 3 s as in the shipped configuration. */
-#include "intake.h"
+#include "core/intake.h"
 
 #define S G_USEC_PER_SEC
 #define FORGET (3 * S)

@@ -1,4 +1,4 @@
-#include "capture.h"
+#include "core/capture.h"
 
 #include <math.h>
 

@@ -1,0 +1,8 @@
+/* The names of boothd's D-Bus interface, shared by the daemon, boothctl and the kiosk. */
+#pragma once
+
+#define BOOTH_BUS_NAME "org.boothd.Booth1"
+#define BOOTH_OBJECT_PATH "/org/boothd/Booth1"
+#define BOOTH_INTERFACE "org.boothd.Booth1"
+/* Every error is BOOTH_ERROR_PREFIX followed by its name (error.h): "org.boothd.Error.Busy". */
+#define BOOTH_ERROR_PREFIX "org.boothd.Error."

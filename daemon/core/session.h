@@ -1,0 +1,87 @@
+/* The session state machine: start (by a call or a scanned code), capture, retake, commit,
+ * cancel, the owner leaving and being adopted or abandoned. Every step that touches files or
+ * the record store runs as a job; a method finishes (its callback runs, on the main thread)
+ * when the job is done, so an answer always tells the truth about what is on disk.
+ *
+ * Calls that drive the session run one at a time, in the order they arrived: one that comes
+ * while the session is starting, capturing, committing or ending waits for that step (at most
+ * 64 wait; more get Busy). Each method checks the caller: authorized, and the owner unless
+ * the session is detached.
+ *
+ * Which code goes with which session is core/intake.h's rule: fixed before the first capture,
+ * never moved to another session; Capture and Commit refuse a session without one. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "core/booth.h"
+#include "core/capture.h"
+
+typedef enum {
+  BOOTH_OP_NONE,
+  BOOTH_OP_STARTING,
+  BOOTH_OP_CAPTURING,
+  BOOTH_OP_RETAKING,
+  BOOTH_OP_COMMITTING,
+  BOOTH_OP_ENDING,
+} BoothOp;
+
+/* Adapters read it (booth_get_session()); only core/session.c writes it. */
+struct BoothSession {
+  char *id;
+  GBytes *code; /* NULL until one is given or scanned */
+  char *operator_name;
+  const BoothProfile *profile;
+  char *owner;         /* the caller that owns it; NULL: detached, or the owner was lost */
+  gboolean owner_lost; /* the owner left: only adoption continues it */
+  gint64 started_at;   /* wall clock, microseconds */
+  gint64 abandon_at;   /* wall clock, 0 unless waiting for adoption */
+  guint abandon_timer;
+  guint attempts;
+  BoothCandidate *candidate;
+  BoothOp op;
+  gboolean recorded; /* the active row exists in the store */
+};
+
+typedef struct {
+  GBytes *code; /* NULL: the code in view, or the first shown */
+  const char *operator_name;
+  const char *profile; /* NULL: the booth's first */
+  gboolean adopt;      /* take over the active session instead of starting one */
+  gboolean detach;     /* nobody owns it: any authorized caller may drive it */
+} BoothStartOptions;
+
+/* -> the session id (g_free). Busy while another session is active (unless adopt). */
+void booth_session_start(Booth *b, const BoothCaller *caller, const BoothStartOptions *options,
+                         GAsyncReadyCallback callback, gpointer data);
+char *booth_session_start_finish(GAsyncResult *result, GError **error);
+
+/* -> the report, a{sv} (unref). */
+void booth_session_capture(Booth *b, const BoothCaller *caller, gboolean force,
+                           GAsyncReadyCallback callback, gpointer data);
+GVariant *booth_session_capture_finish(GAsyncResult *result, GError **error);
+
+void booth_session_retake(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
+                          gpointer data);
+gboolean booth_session_retake_finish(GAsyncResult *result, GError **error);
+
+/* session_id NULL: the active session. A session_id that is not active is a retry after a
+ * lost answer: the record answers (committed: the record; ended otherwise: BadState naming
+ * how; unknown: NoSession). -> the record (booth_record_free). */
+void booth_session_commit(Booth *b, const BoothCaller *caller, gboolean override,
+                          const char *session_id, GAsyncReadyCallback callback, gpointer data);
+BoothRecord *booth_session_commit_finish(GAsyncResult *result, GError **error);
+
+void booth_session_cancel(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
+                          gpointer data);
+gboolean booth_session_cancel_finish(GAsyncResult *result, GError **error);
+
+/* Records, newest first: limit 1..10000; status and session_id NULL for any. -> GPtrArray of
+ * BoothRecord (unref). */
+void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
+                        const char *session_id, GAsyncReadyCallback callback, gpointer data);
+GPtrArray *booth_records_list_finish(GAsyncResult *result, GError **error);
+
+/* The owner of the session left: it waits abandon_timeout for adoption, then is recorded as
+ * abandoned with its candidate kept. */
+void booth_session_owner_left(Booth *b, const char *owner);
