@@ -9,6 +9,12 @@
 #include "boothd-build.h"
 #include "camera/camera.h"
 #include "error.h"
+#include "file.h"
+#include "photo/image.h"
+
+/* The shipped boothd.conf, comments and all, is under 5 KiB: a file a hundred times that is
+ * not a configuration someone wrote. */
+#define CONFIG_MAX_BYTES ((gsize)256 * 1024)
 
 typedef enum {
   KEY_BOOL,
@@ -57,6 +63,7 @@ static const KeySpec config_keys[] = {
     CFG("Camera", "focus_timeout", KEY_INT, 0, 10000, focus_timeout),
     CFG("Camera", "frame_timeout", KEY_INT, 1, 600, frame_timeout),
     CFG("Camera", "max_restarts", KEY_INT, 0, 100, max_restarts),
+    CFG("Camera", "max_frame_pixels", KEY_INT, 100000, BOOTH_IMAGE_MAX_PIXELS, max_frame_pixels),
     CFG("Analysis", "qr_max_side", KEY_INT, 160, 8192, qr_max_side),
     CFG("Analysis", "code_max_bytes", KEY_INT, 16, 7089, code_max_bytes),
     CFG("Analysis", "code_forget", KEY_INT, 0, 3600, code_forget),
@@ -304,22 +311,83 @@ apply_key(const KeySpec *spec, GKeyFile *kf, void *target, const char *path, con
   g_assert_not_reached();
 }
 
-/* Loads path into target, every key checked against specs. */
+/* GKeyFile lets the last of two equal keys in a group win without a word, so a value changed
+ * in one place and left in another would silently not apply. This finds the second one,
+ * reading lines as GKeyFile does (it has accepted the text already): blanks before a line
+ * and around a key are ignored, '#' starts a comment, and a group named twice is one group. */
 static gboolean
-load_keyfile(const char *path, const KeySpec *specs, size_t n_specs, void *target, GError **error)
+check_duplicate_keys(const char *path, const char *text, GError **error)
 {
-  g_autofree char *text = NULL;
-  g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "cannot read %s: %s", path,
-                local->message);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GHashTable) first_line = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  for (int i = 0; lines[i]; i++) {
+    const char *l = lines[i];
+    while (g_ascii_isspace(*l))
+      l++;
+    if (*l == '#' || *l == '\0')
+      continue;
+    if (*l == '[') {
+      g_free(group);
+      group = g_strndup(l + 1, strcspn(l + 1, "]"));
+      continue;
+    }
+    size_t n = strcspn(l, "=");
+    if (l[n] != '=' || !group)
+      continue;
+    g_autofree char *key = g_strstrip(g_strndup(l, n));
+    /* Neither a group name nor a key holds a newline. */
+    g_autofree char *id = g_strconcat(group, "\n", key, NULL);
+    int first = GPOINTER_TO_INT(g_hash_table_lookup(first_line, id));
+    if (first) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s:%d: [%s] %s: set again (first at line %d); keep one of the two", path, i + 1,
+                  group, key, first);
+      return FALSE;
+    }
+    g_hash_table_insert(first_line, g_steal_pointer(&id), GINT_TO_POINTER(i + 1));
+  }
+  return TRUE;
+}
+
+/* Parses len bytes of text into target, every key checked against specs; path names the file
+ * in messages, what the kind of file ("a profile"). */
+static gboolean
+load_keyfile(const char *data, gsize len, const char *path, const char *what, const KeySpec *specs,
+             size_t n_specs, void *target, GError **error)
+{
+  if (len > CONFIG_MAX_BYTES) {
+    g_autofree char *size = booth_file_format_size(len);
+    g_autofree char *limit = booth_file_format_size(CONFIG_MAX_BYTES);
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                "%s: the text is %s; %s may be at most %s", path, size, what, limit);
     return FALSE;
   }
+  /* GKeyFile checks values but not keys or group names, which the messages below quote; and
+   * a NUL would end the text early for everything here. */
+  const char *end = NULL;
+  if (!g_utf8_validate_len(data, len, &end)) {
+    int line = 1;
+    for (const char *p = data; p < end; p++)
+      line += *p == '\n';
+    if (*end == '\0')
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s:%d: a NUL byte: %s is text, and this file is not", path, line, what);
+    else
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "%s:%d: bytes that are not UTF-8: %s is UTF-8 text (save it as UTF-8)", path,
+                  line, what);
+    return FALSE;
+  }
+  g_autofree char *text = g_strndup(data, len);
+  g_autoptr(GError) local = NULL;
   g_autoptr(GKeyFile) kf = g_key_file_new();
-  if (!g_key_file_load_from_data(kf, text, (gsize)-1, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &local)) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "%s: %s", path, local->message);
     return FALSE;
   }
+  if (!check_duplicate_keys(path, text, error))
+    return FALSE;
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   for (int g = 0; groups[g]; g++) {
     if (!find_spec(specs, n_specs, groups[g], NULL))
@@ -368,8 +436,9 @@ profile_fill_geometry(BoothProfile *p)
 }
 
 BoothProfile *
-booth_profile_load(const char *path, GError **error)
+booth_profile_load_data(const char *text, gsize len, const char *path, GError **error)
 {
+  g_assert(text || len == 0);
   g_assert(path);
   g_autoptr(BoothProfile) p = g_new0(BoothProfile, 1);
   g_autofree char *base = g_path_get_basename(path);
@@ -402,7 +471,8 @@ booth_profile_load(const char *path, GError **error)
   p->min_sharpness = 30;
   p->clothing_min_distance = 20;
   p->burst = 3;
-  if (!load_keyfile(path, profile_keys, G_N_ELEMENTS(profile_keys), p, error))
+  if (!load_keyfile(text ? text : "", len, path, "a profile", profile_keys,
+                    G_N_ELEMENTS(profile_keys), p, error))
     return NULL;
   if (!p->width || !p->height || !p->max_kb) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
@@ -440,6 +510,17 @@ booth_profile_load(const char *path, GError **error)
   return g_steal_pointer(&p);
 }
 
+BoothProfile *
+booth_profile_load(const char *path, GError **error)
+{
+  g_assert(path);
+  gsize len = 0;
+  g_autofree char *text = booth_file_read(path, CONFIG_MAX_BYTES, "a profile", &len, error);
+  if (!text)
+    return NULL;
+  return booth_profile_load_data(text, len, path, error);
+}
+
 void
 booth_config_free(BoothConfig *c)
 {
@@ -458,8 +539,9 @@ booth_config_free(BoothConfig *c)
   g_free(c);
 }
 
-BoothConfig *
-booth_config_load(const char *path, GError **error)
+/* The built-in defaults, then text (NULL: none) read as the file path. */
+static BoothConfig *
+config_load(const char *text, gsize len, const char *path, GError **error)
 {
   g_autoptr(BoothConfig) c = g_new0(BoothConfig, 1);
   c->camera = g_strdup("auto");
@@ -474,6 +556,7 @@ booth_config_load(const char *path, GError **error)
   c->focus_timeout = 2000;
   c->frame_timeout = 5;
   c->max_restarts = 3;
+  c->max_frame_pixels = BOOTH_CAMERA_MAX_FRAME_PIXELS;
   c->qr_max_side = 1280;
   c->code_max_bytes = 4096;
   c->code_forget = 3;
@@ -481,7 +564,8 @@ booth_config_load(const char *path, GError **error)
   c->min_face = 0.15;
   if (path) {
     c->path = g_canonicalize_filename(path, NULL);
-    if (!load_keyfile(path, config_keys, G_N_ELEMENTS(config_keys), c, error))
+    if (!load_keyfile(text, len, path, "a configuration file", config_keys,
+                      G_N_ELEMENTS(config_keys), c, error))
       return NULL;
   }
   /* A size needs both sides; 0 for both lets the camera's largest be used. */
@@ -490,7 +574,7 @@ booth_config_load(const char *path, GError **error)
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
                 "%s: [Camera] width and height (and viewfinder_width and viewfinder_height) are "
                 "set together, or both left at 0",
-                c->path);
+                path);
     return NULL;
   }
   if (!c->profile_dir) {
@@ -499,6 +583,27 @@ booth_config_load(const char *path, GError **error)
     c->profile_dir = g_build_filename(dir, "profiles", NULL);
   }
   return g_steal_pointer(&c);
+}
+
+BoothConfig *
+booth_config_load(const char *path, GError **error)
+{
+  if (!path)
+    return config_load(NULL, 0, NULL, error);
+  gsize len = 0;
+  g_autofree char *text =
+      booth_file_read(path, CONFIG_MAX_BYTES, "a configuration file", &len, error);
+  if (!text)
+    return NULL;
+  return config_load(text, len, path, error);
+}
+
+BoothConfig *
+booth_config_load_data(const char *text, gsize len, const char *path, GError **error)
+{
+  g_assert(text || len == 0);
+  g_assert(path);
+  return config_load(text ? text : "", len, path, error);
 }
 
 gboolean

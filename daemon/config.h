@@ -1,6 +1,9 @@
 /* boothd.conf (GKeyFile) and photo profiles (one GKeyFile each under profiles/).
- * Every key is declared in a table: an unknown group or key, or a value of the wrong type
- * or out of range, stops loading with the file, the line and the key named. */
+ * Every key is declared in a table: an unknown group or key, a key set twice in a group (both
+ * lines named), or a value of the wrong type or out of range, stops loading with the file, the
+ * line and the key named. The files are read as booth_file_read() reads them: a regular file
+ * of at most 256 KiB, so a FIFO, a device or a runaway file is refused at once, saying what it
+ * is or how large. */
 #pragma once
 
 #include <glib.h>
@@ -53,6 +56,10 @@ typedef struct {
 void booth_profile_free(BoothProfile *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothProfile, booth_profile_free)
 BoothProfile *booth_profile_load(const char *path, GError **error);
+/* The same from len bytes of text in memory, read as the file path would be (path names it in
+ * messages and gives the profile its name). */
+BoothProfile *booth_profile_load_data(const char *text, gsize len, const char *path,
+                                      GError **error);
 
 typedef struct {
   char *path;   /* the file read, NULL for built-in defaults */
@@ -77,6 +84,7 @@ typedef struct {
   int focus_timeout;                       /* ms a still waits for autofocus; 0: none */
   int frame_timeout;                       /* s without a frame before a restart */
   int max_restarts;                        /* restarts of a hung camera before giving up */
+  int max_frame_pixels;                    /* the file camera refuses larger images */
   int code_forget;   /* seconds a code must be out of view before it counts as new */
   char *cascade_dir; /* the face and eye cascades (opencv-data) */
   double min_face;   /* smallest face searched, share of the frame's shorter side */
@@ -89,6 +97,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothConfig, booth_config_free)
 
 /* path NULL: built-in defaults. Profiles are not loaded here. */
 BoothConfig *booth_config_load(const char *path, GError **error);
+/* The same from len bytes of text in memory, read as the file path would be (path names it in
+ * messages, and the default profile_dir lies beside it). */
+BoothConfig *booth_config_load_data(const char *text, gsize len, const char *path, GError **error);
 /* Loads every profile named in profiles from profile_dir. */
 gboolean booth_config_load_profiles(BoothConfig *c, GError **error);
 const BoothProfile *booth_config_find_profile(const BoothConfig *c, const char *name);

@@ -1,16 +1,22 @@
 /* Plays still images as a camera: a folder (sorted by name, each image one frame), a
  * playlist ("FILE [SECONDS]" per line, '#' comments, paths relative to the playlist), or one
- * image. Everything is decoded once at open, so a bad file is reported at start-up and the
- * playback thread only copies pixels, at the configured frame rate, looping. */
-#include <errno.h>
+ * image. Everything is decoded once at open, so the playback thread only copies pixels, at
+ * the configured frame rate, looping, and a bad file is found at start-up: in a folder, which
+ * holds whatever was copied into it, an image that cannot be played (corrupt, larger than
+ * max_frame_pixels, unreadable) is left out with a warning, and the camera fails only when
+ * none can be played; in a playlist, which says exactly what to show, it stops the camera
+ * with the line named. An image's size is checked from its header before it is decoded. */
 #include <string.h>
 
 #include "camera.h"
 #include "error.h"
+#include "file.h"
 #include "log.h"
 #include "photo/image.h"
 
 #define FILE_CAMERA_MAX_BYTES ((gsize)1 << 30)
+/* Ten thousand lines of paths; anything larger is not a playlist someone wrote. */
+#define FILE_CAMERA_MAX_PLAYLIST_BYTES ((gsize)1 << 20)
 
 typedef struct {
   BoothFrame *image;
@@ -19,6 +25,7 @@ typedef struct {
 
 typedef struct {
   BoothCamera base;
+  gint64 max_frame_pixels;
   GArray *entries; /* Entry */
   GThread *thread;
   GMutex lock;
@@ -40,24 +47,23 @@ is_image_name(const char *name)
          g_str_has_suffix(lower, ".png");
 }
 
+/* Errors name the image but not the camera: the callers say where it came from. */
 static gboolean
 add_entry(FileCamera *fc, const char *path, double seconds, gsize *total, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  BoothFrame *img = booth_image_load(path, &local);
-  if (!img) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA, "file camera: %s", local->message);
+  BoothFrame *img = booth_image_load_max(path, fc->max_frame_pixels, error);
+  if (!img)
     return FALSE;
-  }
-  *total += (gsize)img->stride * (gsize)img->height;
-  if (*total > FILE_CAMERA_MAX_BYTES) {
+  gsize bytes = (gsize)img->stride * (gsize)img->height;
+  if (*total + bytes > FILE_CAMERA_MAX_BYTES) {
     booth_frame_unref(img);
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA,
-                "file camera: the images add up to more than %zu MiB decoded; use fewer or "
+                "%s: the images up to this one add up to more than %zu MiB decoded; use fewer or "
                 "smaller images",
-                FILE_CAMERA_MAX_BYTES >> 20);
+                path, FILE_CAMERA_MAX_BYTES >> 20);
     return FALSE;
   }
+  *total += bytes;
   double frames = seconds > 0 ? seconds * fc->base.fps : 1;
   Entry e = {img, frames < 1 ? 1 : (guint)(frames + 0.5)};
   g_array_append_val(fc->entries, e);
@@ -71,7 +77,7 @@ compare_names(gconstpointer a, gconstpointer b)
 }
 
 static gboolean
-load_folder(FileCamera *fc, const char *path, GError **error)
+load_folder(FileCamera *fc, const char *path, guint *skipped, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
@@ -86,10 +92,22 @@ load_folder(FileCamera *fc, const char *path, GError **error)
       g_ptr_array_add(names, g_strdup(name));
   g_ptr_array_sort(names, compare_names);
   gsize total = 0;
+  g_autoptr(GError) first = NULL;
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *file = g_build_filename(path, g_ptr_array_index(names, i), NULL);
-    if (!add_entry(fc, file, 0, &total, error))
-      return FALSE;
+    g_autoptr(GError) bad = NULL;
+    if (add_entry(fc, file, 0, &total, &bad))
+      continue;
+    booth_warn("camera", "file camera: %s; left out, the folder plays without it", bad->message);
+    (*skipped)++;
+    if (!first)
+      first = g_steal_pointer(&bad);
+  }
+  if (fc->entries->len == 0 && first) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA,
+                "file camera: none of the %u images in %s can be played; the first: %s", *skipped,
+                path, first->message);
+    return FALSE;
   }
   return TRUE;
 }
@@ -97,9 +115,11 @@ load_folder(FileCamera *fc, const char *path, GError **error)
 static gboolean
 load_playlist(FileCamera *fc, const char *path, GError **error)
 {
-  g_autofree char *text = NULL;
+  gsize len = 0;
   g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &text, NULL, &local)) {
+  g_autofree char *text =
+      booth_file_read(path, FILE_CAMERA_MAX_PLAYLIST_BYTES, "a playlist", &len, &local);
+  if (!text) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA, "file camera: %s", local->message);
     return FALSE;
   }
@@ -129,8 +149,9 @@ load_playlist(FileCamera *fc, const char *path, GError **error)
       }
     }
     g_autofree char *file = g_path_is_absolute(l) ? g_strdup(l) : g_build_filename(base, l, NULL);
-    if (!add_entry(fc, file, seconds, &total, error)) {
-      g_prefix_error(error, "%s:%d: ", path, i + 1);
+    if (!add_entry(fc, file, seconds, &total, &local)) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA, "%s:%d: file camera: %s", path, i + 1,
+                  local->message);
       return FALSE;
     }
   }
@@ -213,16 +234,19 @@ static const BoothCameraOps file_camera_ops = {
 };
 
 BoothCamera *
-booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox, GError **error)
+booth_camera_file_open(const char *path, const BoothCameraOptions *opts, BoothMailbox *mailbox,
+                       GError **error)
 {
-  g_assert(path && mailbox);
-  g_assert(fps > 0);
+  g_assert(path && opts && mailbox);
+  g_assert(opts->fps > 0);
+  g_assert(opts->max_frame_pixels > 0 && opts->max_frame_pixels <= BOOTH_IMAGE_MAX_PIXELS);
   FileCamera *fc = g_new0(FileCamera, 1);
   booth_camera_init(&fc->base, &file_camera_ops, mailbox);
-  fc->base.fps = fps;
+  fc->base.fps = opts->fps;
   fc->base.id = g_strconcat("file:", path, NULL);
   fc->base.model = g_strdup("file playback");
   fc->base.streams = g_strdup("file playback at the configured frame rate");
+  fc->max_frame_pixels = opts->max_frame_pixels;
   fc->entries = g_array_new(FALSE, FALSE, sizeof(Entry));
   g_array_set_clear_func(fc->entries, entry_clear);
   g_mutex_init(&fc->lock);
@@ -230,13 +254,17 @@ booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox, GErr
   g_autoptr(BoothCamera) cam = &fc->base;
 
   gboolean ok;
-  if (g_file_test(path, G_FILE_TEST_IS_DIR))
-    ok = load_folder(fc, path, error);
-  else if (is_image_name(path))
-    ok = add_entry(fc, path, 0, &(gsize){0}, error);
-  else if (g_file_test(path, G_FILE_TEST_EXISTS))
+  guint skipped = 0;
+  if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    ok = load_folder(fc, path, &skipped, error);
+  } else if (is_image_name(path)) {
+    g_autoptr(GError) local = NULL;
+    ok = add_entry(fc, path, 0, &(gsize){0}, &local);
+    if (!ok)
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA, "file camera: %s", local->message);
+  } else if (g_file_test(path, G_FILE_TEST_EXISTS)) {
     ok = load_playlist(fc, path, error);
-  else {
+  } else {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_CAMERA,
                 "file camera: %s does not exist (give a folder of images, a playlist or an image)",
                 path);
@@ -254,7 +282,9 @@ booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox, GErr
     cam->width = MAX(cam->width, img->width);
     cam->height = MAX(cam->height, img->height);
   }
-  booth_info("camera", "file camera %s: %u images, up to %dx%d, %.1f fps", path, fc->entries->len,
-             cam->width, cam->height, fps);
+  g_autofree char *left_out = skipped ? g_strdup_printf(" (%u left out)", skipped) : g_strdup("");
+  booth_info("camera", "file camera %s: %u image%s%s, up to %dx%d, %.1f fps", path,
+             fc->entries->len, fc->entries->len == 1 ? "" : "s", left_out, cam->width, cam->height,
+             opts->fps);
   return g_steal_pointer(&cam);
 }

@@ -10,7 +10,7 @@ void
 booth_camera_options_init(BoothCameraOptions *opts)
 {
   g_assert(opts);
-  *opts = (BoothCameraOptions){.fps = 15};
+  *opts = (BoothCameraOptions){.fps = 15, .max_frame_pixels = BOOTH_CAMERA_MAX_FRAME_PIXELS};
 }
 
 void
@@ -29,7 +29,7 @@ booth_camera_open_full(const char *spec, const BoothCameraOptions *opts, BoothMa
 {
   g_assert(spec && opts && mailbox);
   if (g_str_has_prefix(spec, "file:"))
-    return booth_camera_file_open(spec + 5, opts->fps, mailbox, error);
+    return booth_camera_file_open(spec + 5, opts, mailbox, error);
   if (g_str_equal(spec, "auto") || g_str_has_prefix(spec, "libcamera:")) {
 #ifdef BOOTH_HAVE_LIBCAMERA
     const char *id = g_str_equal(spec, "auto") ? NULL : spec + 10;

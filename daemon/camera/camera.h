@@ -44,10 +44,15 @@ struct BoothCamera {
   char *lost_message; /* set once lost */
 };
 
-/* What the configuration asks of a camera; file playback uses fps only. */
+/* The file camera's default limit on a frame: well above a 4K frame (8.3 megapixels) or a
+ * webcam's stills, well below what would take a gigabyte or more to decode and hold. */
+#define BOOTH_CAMERA_MAX_FRAME_PIXELS (24 * 1000 * 1000)
+
+/* What the configuration asks of a camera; file playback uses fps and max_frame_pixels. */
 typedef struct {
   double fps;
-  int width, height;                       /* capture size; 0: the largest offered */
+  int max_frame_pixels; /* file playback: larger images are refused from their header */
+  int width, height;    /* capture size; 0: the largest offered */
   int viewfinder_width, viewfinder_height; /* 0: the capture's aspect, 1280 wide at most */
   const char *pixel_format;                /* libcamera's name; NULL or "auto": chosen */
   int rotation;                            /* 0, 90, 180 or 270, clockwise; never mirrored */
@@ -56,7 +61,7 @@ typedef struct {
   int focus_timeout_ms; /* 0: no autofocus before stills */
 } BoothCameraOptions;
 
-/* fps 15, everything else automatic. */
+/* fps 15, max_frame_pixels BOOTH_CAMERA_MAX_FRAME_PIXELS, everything else automatic. */
 void booth_camera_options_init(BoothCameraOptions *opts);
 
 /* spec: "auto" (the first camera libcamera lists), "libcamera:ID" (that camera), or
@@ -101,8 +106,8 @@ gboolean booth_camera_pixel_format_valid(const char *name);
 
 /* For the kinds. */
 void booth_camera_init(BoothCamera *cam, const BoothCameraOps *ops, BoothMailbox *mailbox);
-BoothCamera *booth_camera_file_open(const char *path, double fps, BoothMailbox *mailbox,
-                                    GError **error);
+BoothCamera *booth_camera_file_open(const char *path, const BoothCameraOptions *opts,
+                                    BoothMailbox *mailbox, GError **error);
 BoothCamera *booth_camera_libcamera_open(const char *id, const BoothCameraOptions *opts,
                                          BoothMailbox *mailbox, GError **error);
 BoothCameraWatch *booth_camera_libcamera_watch(BoothCameraHotplugFunc func, gpointer user_data);

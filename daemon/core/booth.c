@@ -337,6 +337,7 @@ booth_new(BoothConfig *config, GError **error)
   opts.exposure_compensation = config->exposure_compensation;
   opts.awb_lock = config->awb_lock;
   opts.focus_timeout_ms = config->focus_timeout;
+  opts.max_frame_pixels = config->max_frame_pixels;
   BoothCameraTiming timing;
   booth_camera_timing_init(&timing);
   timing.frame_timeout_ms = config->frame_timeout * 1000;

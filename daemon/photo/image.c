@@ -1,21 +1,17 @@
 #include "photo/image.h"
 
 #include "error.h"
+#include "file.h"
 #include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <png.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <turbojpeg.h>
-#include <unistd.h>
 
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC(tjhandle, tjDestroy, NULL)
 
 static gboolean
-image_check_size(gint64 width, gint64 height, const char *label, GError **error)
+image_check_size(gint64 width, gint64 height, gint64 max_pixels, const char *label, GError **error)
 {
   g_assert(label);
   if (width < 1 || height < 1) {
@@ -31,10 +27,11 @@ image_check_size(gint64 width, gint64 height, const char *label, GError **error)
                 label, width, height, BOOTH_IMAGE_MAX_SIDE);
     return FALSE;
   }
-  if (width * height > BOOTH_IMAGE_MAX_PIXELS) {
+  if (width * height > max_pixels) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: the image has %.1f megapixels; boothd reads images up to %d megapixels", label,
-                (double)(width * height) / 1e6, BOOTH_IMAGE_MAX_PIXELS / 1000000);
+                "%s: the image is %" G_GINT64_FORMAT " x %" G_GINT64_FORMAT
+                " pixels (%.1f megapixels), more than the %" G_GINT64_FORMAT " pixels allowed",
+                label, width, height, (double)(width * height) / 1e6, max_pixels);
     return FALSE;
   }
   return TRUE;
@@ -95,7 +92,8 @@ image_cmyk_to_rgb(const guint8 *cmyk, BoothFrame *frame)
 }
 
 static BoothFrame *
-image_decode_jpeg(const guint8 *data, gsize len, const char *label, GError **error)
+image_decode_jpeg(const guint8 *data, gsize len, gint64 max_pixels, const char *label,
+                  GError **error)
 {
   g_assert(data && label);
   g_auto(tjhandle) tj = tjInitDecompress();
@@ -117,7 +115,7 @@ image_decode_jpeg(const guint8 *data, gsize len, const char *label, GError **err
                 "%s: truncated or corrupt JPEG (the image header is missing)", label);
     return NULL;
   }
-  if (!image_check_size(width, height, label, error))
+  if (!image_check_size(width, height, max_pixels, label, error))
     return NULL;
   g_autoptr(BoothFrame) frame = image_new_frame(width, height, label, error);
   if (!frame)
@@ -163,6 +161,7 @@ typedef struct {
   const guint8 *data;
   gsize len;
   gsize pos;
+  gint64 max_pixels;
   const char *label;
   png_structp png;
   png_infop info;
@@ -222,7 +221,7 @@ png_read_all(PngJob *job)
   png_uint_32 width = 0, height = 0;
   int depth = 0, color = 0;
   png_get_IHDR(png, info, &width, &height, &depth, &color, NULL, NULL, NULL);
-  if (!image_check_size(width, height, job->label, &job->error))
+  if (!image_check_size(width, height, job->max_pixels, job->label, &job->error))
     return FALSE;
 
   gboolean has_trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
@@ -287,10 +286,11 @@ png_run(PngJob *job)
 }
 
 static BoothFrame *
-image_decode_png(const guint8 *data, gsize len, const char *label, GError **error)
+image_decode_png(const guint8 *data, gsize len, gint64 max_pixels, const char *label,
+                 GError **error)
 {
   g_assert(data && label);
-  PngJob job = {.data = data, .len = len, .label = label};
+  PngJob job = {.data = data, .len = len, .max_pixels = max_pixels, .label = label};
   job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, png_on_error, png_on_warning);
   if (job.png)
     job.info = png_create_info_struct(job.png);
@@ -319,9 +319,11 @@ image_decode_png(const guint8 *data, gsize len, const char *label, GError **erro
 /* ---- entry points ---- */
 
 BoothFrame *
-booth_image_decode(const guint8 *data, gsize len, const char *name, GError **error)
+booth_image_decode_max(const guint8 *data, gsize len, const char *name, gint64 max_pixels,
+                       GError **error)
 {
   g_assert(data || len == 0);
+  g_assert(max_pixels > 0 && max_pixels <= BOOTH_IMAGE_MAX_PIXELS);
   g_assert(!error || !*error);
   g_autofree char *label = g_path_get_basename(name && *name ? name : "image");
 
@@ -330,18 +332,18 @@ booth_image_decode(const guint8 *data, gsize len, const char *name, GError **err
     return NULL;
   }
   if (len > BOOTH_IMAGE_MAX_FILE_BYTES) {
+    g_autofree char *size = booth_file_format_size(len);
+    g_autofree char *limit = booth_file_format_size(BOOTH_IMAGE_MAX_FILE_BYTES);
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: the file is %" G_GSIZE_FORMAT
-                " MiB; boothd reads images up to %" G_GSIZE_FORMAT " MiB",
-                label, len >> 20, BOOTH_IMAGE_MAX_FILE_BYTES >> 20);
+                "%s: the file is %s; an image may be at most %s", label, size, limit);
     return NULL;
   }
 
   BoothFrame *frame;
   if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff) {
-    frame = image_decode_jpeg(data, len, label, error);
+    frame = image_decode_jpeg(data, len, max_pixels, label, error);
   } else if (len >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
-    frame = image_decode_png(data, len, label, error);
+    frame = image_decode_png(data, len, max_pixels, label, error);
   } else {
     const char *other = image_foreign_format(data, len);
     if (other)
@@ -357,82 +359,27 @@ booth_image_decode(const guint8 *data, gsize len, const char *name, GError **err
   return frame;
 }
 
-/* Checks the size before reading anything; reads one byte more than the size it saw, so a
- * file that grows past the limit while we read is refused too. */
-static guint8 *
-image_read_fd(int fd, const char *path, const char *label, gsize *out_len, GError **error)
+BoothFrame *
+booth_image_decode(const guint8 *data, gsize len, const char *name, GError **error)
 {
-  g_assert(path && label && out_len);
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "%s: cannot read the file (%s)", path,
-                g_strerror(e));
+  return booth_image_decode_max(data, len, name, BOOTH_IMAGE_MAX_PIXELS, error);
+}
+
+BoothFrame *
+booth_image_load_max(const char *path, gint64 max_pixels, GError **error)
+{
+  g_assert(path);
+  g_assert(!error || !*error);
+  gsize len = 0;
+  g_autofree char *data =
+      booth_file_read(path, BOOTH_IMAGE_MAX_FILE_BYTES, "an image", &len, error);
+  if (!data)
     return NULL;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "%s: not a regular file", path);
-    return NULL;
-  }
-  if ((guint64)st.st_size > BOOTH_IMAGE_MAX_FILE_BYTES) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: the file is %" G_GUINT64_FORMAT
-                " MiB; boothd reads images up to %" G_GSIZE_FORMAT " MiB",
-                label, (guint64)st.st_size >> 20, BOOTH_IMAGE_MAX_FILE_BYTES >> 20);
-    return NULL;
-  }
-  gsize want = (gsize)st.st_size + 1;
-  g_autofree guint8 *buf = g_try_malloc(want);
-  if (!buf) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "%s: not enough memory to read the file",
-                label);
-    return NULL;
-  }
-  gsize got = 0;
-  while (got < want) {
-    ssize_t n = read(fd, buf + got, want - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int e = errno;
-      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "%s: cannot read the file (%s)", path,
-                  g_strerror(e));
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    got += (gsize)n;
-  }
-  if (got == want) {
-    /* It grew while we read: its owner is still writing it. */
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: the file changed while it was read; try again once it is complete", label);
-    return NULL;
-  }
-  *out_len = got;
-  return g_steal_pointer(&buf);
+  return booth_image_decode_max((const guint8 *)data, len, path, max_pixels, error);
 }
 
 BoothFrame *
 booth_image_load(const char *path, GError **error)
 {
-  g_assert(path);
-  g_assert(!error || !*error);
-  g_autofree char *label = g_path_get_basename(path);
-
-  /* O_NONBLOCK: opening a FIFO must not hang the daemon; it is refused below like any other
-   * file that is not a regular one. */
-  int fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-  if (fd < 0) {
-    int e = errno;
-    g_set_error(error, BOOTH_ERROR, e == EIO ? BOOTH_ERROR_FAILED : BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: cannot open the file (%s)", path, g_strerror(e));
-    return NULL;
-  }
-  gsize len = 0;
-  g_autofree guint8 *data = image_read_fd(fd, path, label, &len, error);
-  close(fd);
-  if (!data)
-    return NULL;
-  return booth_image_decode(data, len, path, error);
+  return booth_image_load_max(path, BOOTH_IMAGE_MAX_PIXELS, error);
 }
