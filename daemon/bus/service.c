@@ -171,11 +171,12 @@ request_begin(BoothService *svc, sd_bus_message *m, const OptionSpec *specs, Opt
   return TRUE;
 }
 
-/* Replies with nothing, or the error, and ends the request. */
+/* Replies with nothing, or the error, and ends the request (Retake, Cancel). */
 static void
-request_finish(Request *q, gboolean ok, const GError *error)
+request_done(const GError *error, gpointer data)
 {
-  if (ok)
+  Request *q = data;
+  if (!error)
     booth_bus_reply(q->call, NULL);
   else
     booth_bus_reply_error(q->call, error);
@@ -185,12 +186,9 @@ request_finish(Request *q, gboolean ok, const GError *error)
 /* ---- StartSession ---- */
 
 static void
-start_done(GObject *source, GAsyncResult *result, gpointer data)
+start_done(const char *id, const GError *error, gpointer data)
 {
-  (void)source;
   Request *q = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = booth_session_start_finish(result, &error);
   if (id)
     booth_bus_reply(q->call, g_variant_new("(s)", id));
   else
@@ -227,12 +225,9 @@ method_start_session(sd_bus_message *m, void *userdata, sd_bus_error *e)
 /* ---- Capture ---- */
 
 static void
-capture_done(GObject *source, GAsyncResult *result, gpointer data)
+capture_done(GVariant *report, const GError *error, gpointer data)
 {
-  (void)source;
   Request *q = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) report = booth_session_capture_finish(result, &error);
   if (report)
     booth_bus_reply(q->call, g_variant_new("(@a{sv})", report));
   else
@@ -255,15 +250,6 @@ method_capture(sd_bus_message *m, void *userdata, sd_bus_error *e)
 
 /* ---- Retake, Cancel ---- */
 
-static void
-retake_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-  (void)source;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = booth_session_retake_finish(result, &error);
-  request_finish(data, ok, error);
-}
-
 static int
 method_retake(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
@@ -271,17 +257,8 @@ method_retake(sd_bus_message *m, void *userdata, sd_bus_error *e)
   BoothService *svc = userdata;
   BoothCaller caller;
   if (request_begin(svc, m, NULL, NULL, &caller))
-    booth_session_retake(svc->booth, &caller, retake_done, request_new(svc, m));
+    booth_session_retake(svc->booth, &caller, request_done, request_new(svc, m));
   return 1;
-}
-
-static void
-cancel_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-  (void)source;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = booth_session_cancel_finish(result, &error);
-  request_finish(data, ok, error);
 }
 
 static int
@@ -291,19 +268,16 @@ method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *e)
   BoothService *svc = userdata;
   BoothCaller caller;
   if (request_begin(svc, m, NULL, NULL, &caller))
-    booth_session_cancel(svc->booth, &caller, cancel_done, request_new(svc, m));
+    booth_session_cancel(svc->booth, &caller, request_done, request_new(svc, m));
   return 1;
 }
 
 /* ---- Commit ---- */
 
 static void
-commit_done(GObject *source, GAsyncResult *result, gpointer data)
+commit_done(const BoothRecord *record, const GError *error, gpointer data)
 {
-  (void)source;
   Request *q = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BoothRecord) record = booth_session_commit_finish(result, &error);
   if (record)
     booth_service_reply_record(q->call, record);
   else
@@ -327,12 +301,9 @@ method_commit(sd_bus_message *m, void *userdata, sd_bus_error *e)
 /* ---- ListRecords ---- */
 
 static void
-list_done(GObject *source, GAsyncResult *result, gpointer data)
+list_done(GPtrArray *records, const GError *error, gpointer data)
 {
-  (void)source;
   Request *q = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) records = booth_records_list_finish(result, &error);
   if (records)
     booth_service_reply_records(q->call, records);
   else

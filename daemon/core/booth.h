@@ -1,6 +1,6 @@
 /* The booth: one camera, at most one session, and what an adapter shows of them. It knows
  * nothing of D-Bus. Callers come in as a BoothCaller (a name, a uid, whether they may operate
- * the booth); methods (core/session.h) finish through a GAsyncReadyCallback with a value or a
+ * the booth); methods (core/session.h) finish through a done callback with a value or a
  * GError from the one error table (error.h); changes go out through the listener table below,
  * which any adapter (the bus adapter, a test) subscribes to.
  *

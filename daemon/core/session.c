@@ -1,6 +1,7 @@
 /* The session state machine (core/session.h). Every method becomes a Call; a Call runs at
- * once when the session is not busy and waits in b->pending otherwise; it finishes by
- * returning its GTask. Steps that touch the store run as jobs and finish in their _done. */
+ * once when the session is not busy and waits in b->pending otherwise; it finishes by calling
+ * its done callback, exactly once. Steps that touch the store run as jobs and finish in their
+ * _done. */
 #include "core/session.h"
 
 #include <string.h>
@@ -20,13 +21,17 @@ static const char *const call_names[] = {
     [CALL_COMMIT] = "Commit",      [CALL_CANCEL] = "Cancel",
 };
 
+/* Any of the Booth*Done types; call_answer() calls it as the one its kind has. */
+typedef void (*CallDone)(void);
+
 /* One method call, from its arrival to its answer. */
 struct BoothPending {
   CallKind kind;
   char *caller;
   guint32 uid;
   gboolean authorized;
-  GTask *task;
+  CallDone done; /* the method's Booth*Done type, by kind */
+  gpointer data;
   /* arguments */
   GBytes *code;
   char *operator_name, *profile, *session_id;
@@ -35,23 +40,22 @@ struct BoothPending {
 typedef struct BoothPending Call;
 
 static Call *
-call_new(CallKind kind, const BoothCaller *caller, GAsyncReadyCallback callback, gpointer data)
+call_new(CallKind kind, const BoothCaller *caller, CallDone done, gpointer data)
 {
-  g_assert(caller && caller->name);
+  g_assert(caller && caller->name && done);
   Call *c = g_new0(Call, 1);
   c->kind = kind;
   c->caller = g_strdup(caller->name);
   c->uid = caller->uid;
   c->authorized = caller->authorized;
-  c->task = g_task_new(NULL, NULL, callback, data);
-  g_task_set_name(c->task, call_names[kind]);
+  c->done = done;
+  c->data = data;
   return c;
 }
 
 static void
 call_free(Call *c)
 {
-  g_clear_object(&c->task);
   g_free(c->caller);
   if (c->code)
     g_bytes_unref(c->code);
@@ -63,23 +67,43 @@ call_free(Call *c)
 
 static void call_fail(Call *c, BoothErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 
-/* The call ends with an error. */
+/* The call ends: with value (of the kind's type; NULL for Retake and Cancel) or error. */
 static void
-call_fail(Call *c, BoothErrorCode code, const char *fmt, ...)
+call_answer(Call *c, gpointer value, const GError *error)
 {
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_task_return_new_error(c->task, BOOTH_ERROR, code, "%s", msg);
+  switch (c->kind) {
+  case CALL_START:
+    ((BoothStartDone)c->done)(value, error, c->data);
+    break;
+  case CALL_CAPTURE:
+    ((BoothCaptureDone)c->done)(value, error, c->data);
+    break;
+  case CALL_RETAKE:
+  case CALL_CANCEL:
+    ((BoothDone)c->done)(error, c->data);
+    break;
+  case CALL_COMMIT:
+    ((BoothRecordDone)c->done)(value, error, c->data);
+    break;
+  }
   call_free(c);
 }
 
 static void
 call_fail_with(Call *c, const GError *error)
 {
-  g_task_return_error(c->task, g_error_copy(error));
-  call_free(c);
+  call_answer(c, NULL, error);
+}
+
+/* The call ends with an error. */
+static void
+call_fail(Call *c, BoothErrorCode code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autoptr(GError) error = g_error_new_valist(BOOTH_ERROR, code, fmt, ap);
+  va_end(ap);
+  call_fail_with(c, error);
 }
 
 /* ---- session helpers ---- */
@@ -329,10 +353,8 @@ start_done(Booth *b, gpointer data)
     g_autofree char *code = booth_code_to_display(s->code, 48);
     booth_info("session", "session %s started (code %s, owner %s)", s->id, s->code ? code : "none",
                s->owner ? s->owner : "none");
-    if (j->call) {
-      g_task_return_pointer(j->call->task, g_strdup(s->id), g_free);
-      call_free(j->call);
-    }
+    if (j->call)
+      call_answer(j->call, s->id, NULL);
     pending_replay(b);
   }
   booth_changed(b, BOOTH_CHANGE_STATE | BOOTH_CHANGE_SESSION);
@@ -404,8 +426,7 @@ start_dispatch(Booth *b, Call *c)
     if (c->code && !s->code)
       session_set_code(b, s, c->code, g_get_monotonic_time());
     booth_changed(b, BOOTH_CHANGE_STATE | BOOTH_CHANGE_SESSION);
-    g_task_return_pointer(c->task, g_strdup(s->id), g_free);
-    call_free(c);
+    call_answer(c, s->id, NULL);
     return;
   }
   if (s) {
@@ -474,10 +495,8 @@ end_done(Booth *b, gpointer data)
       call_fail_with(j->call, j->error);
   } else {
     booth_info("session", "session %s %s", s->id, j->status);
-    if (j->call) {
-      g_task_return_boolean(j->call->task, TRUE);
-      call_free(j->call);
-    }
+    if (j->call)
+      call_answer(j->call, NULL, NULL);
     if (s->owner)
       booth_emit_owner_changed(b, NULL);
     booth_session_free(g_steal_pointer(&b->session));
@@ -578,9 +597,7 @@ capture_done(Booth *b, gpointer data)
                  ph->profile->name, ph->width, ph->height, ph->quality, g_bytes_get_size(ph->jpeg),
                  ph->failed[0] ? "checks FAILED" : "all checks passed");
     }
-    g_task_return_pointer(j->call->task, g_variant_ref(s->candidate->report),
-                          (GDestroyNotify)g_variant_unref);
-    call_free(j->call);
+    call_answer(j->call, s->candidate->report, NULL);
   }
   pending_replay(b);
   booth_changed(b, BOOTH_CHANGE_STATE | BOOTH_CHANGE_SESSION);
@@ -664,8 +681,7 @@ retake_done(Booth *b, gpointer data)
     b->counters.retakes++;
     booth_info("session", "session %s: candidate discarded for a retake (attempt %u done)", s->id,
                s->attempts);
-    g_task_return_boolean(j->call->task, TRUE);
-    call_free(j->call);
+    call_answer(j->call, NULL, NULL);
   }
   pending_replay(b);
   booth_changed(b, BOOTH_CHANGE_STATE | BOOTH_CHANGE_SESSION);
@@ -729,10 +745,8 @@ commit_done(Booth *b, gpointer data)
     if (s->owner)
       booth_emit_owner_changed(b, NULL);
     booth_session_free(g_steal_pointer(&b->session));
+    call_answer(j->call, j->record, NULL);
     booth_emit_committed(b, j->record);
-    g_task_return_pointer(j->call->task, g_steal_pointer(&j->record),
-                          (GDestroyNotify)booth_record_free);
-    call_free(j->call);
   }
   pending_replay(b);
   booth_changed(b, BOOTH_CHANGE_STATE | BOOTH_CHANGE_SESSION);
@@ -801,8 +815,9 @@ commit_dispatch(Booth *b, Call *c)
 /* ---- records ---- */
 
 typedef struct {
-  GTask *task;
-  Call *retry; /* a Commit retry, answered from the record */
+  BoothRecordsDone done;
+  gpointer data;
+  Call *retry; /* or a Commit retry, answered from the record */
   guint limit;
   char *status;
   char *session_id; /* one session's record, or none */
@@ -836,14 +851,12 @@ commit_retry_answer(ListJob *j)
 {
   Call *c = g_steal_pointer(&j->retry);
   g_autofree char *id = booth_utf8_prefix(j->session_id, 80);
-  BoothRecord *r = j->records->len ? g_ptr_array_steal_index(j->records, 0) : NULL;
+  const BoothRecord *r = j->records->len ? g_ptr_array_index(j->records, 0) : NULL;
   if (r && g_strcmp0(r->status, "committed") == 0) {
-    g_task_return_pointer(c->task, r, (GDestroyNotify)booth_record_free);
-    call_free(c);
+    call_answer(c, (gpointer)r, NULL);
   } else if (r) {
     call_fail(c, BOOTH_ERROR_BAD_STATE,
               "session %s was not committed: it ended as %s; start a new session", id, r->status);
-    booth_record_free(r);
   } else {
     call_fail(c, BOOTH_ERROR_NO_SESSION, "no session %s: it was never started on this booth", id);
   }
@@ -856,13 +869,10 @@ list_done(Booth *b, gpointer data)
   ListJob *j = data;
   if (!j->records && j->retry)
     call_fail_with(g_steal_pointer(&j->retry), j->error);
-  else if (!j->records)
-    g_task_return_error(j->task, g_steal_pointer(&j->error));
   else if (j->retry)
     commit_retry_answer(j);
   else
-    g_task_return_pointer(j->task, g_steal_pointer(&j->records), (GDestroyNotify)g_ptr_array_unref);
-  g_clear_object(&j->task);
+    j->done(j->records, j->error, j->data);
   g_clear_pointer(&j->records, g_ptr_array_unref);
   g_clear_error(&j->error);
   g_free(j->status);
@@ -881,31 +891,24 @@ commit_retry(Booth *b, Call *c)
 
 void
 booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
-                   const char *session_id, GAsyncReadyCallback callback, gpointer data)
+                   const char *session_id, BoothRecordsDone done, gpointer data)
 {
-  g_assert(b && caller);
-  GTask *task = g_task_new(NULL, NULL, callback, data);
-  g_task_set_name(task, "ListRecords");
+  g_assert(b && caller && done);
   if (!caller->authorized) {
-    g_task_return_new_error(
-        task, BOOTH_ERROR, BOOTH_ERROR_DENIED,
+    g_autoptr(GError) error = g_error_new(
+        BOOTH_ERROR, BOOTH_ERROR_DENIED,
         "user %u may not operate the booth: add the user to group '%s' (or run as root)",
         (unsigned)caller->uid, b->config->allowed_group);
-    g_object_unref(task);
+    done(NULL, error, data);
     return;
   }
   ListJob *j = g_new0(ListJob, 1);
-  j->task = task;
+  j->done = done;
+  j->data = data;
   j->limit = CLAMP(limit, 1, 10000);
   j->status = g_strdup(status);
   j->session_id = g_strdup(session_id);
   booth_job_run(b, list_work, list_done, j);
-}
-
-GPtrArray *
-booth_records_list_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer(G_TASK(result), error);
 }
 
 /* ---- the methods ---- */
@@ -934,10 +937,10 @@ call_dispatch(Booth *b, Call *c)
 
 void
 booth_session_start(Booth *b, const BoothCaller *caller, const BoothStartOptions *options,
-                    GAsyncReadyCallback callback, gpointer data)
+                    BoothStartDone done, gpointer data)
 {
   g_assert(b && options);
-  Call *c = call_new(CALL_START, caller, callback, data);
+  Call *c = call_new(CALL_START, caller, (CallDone)done, data);
   c->code = options->code ? g_bytes_ref(options->code) : NULL;
   c->operator_name = g_strdup(options->operator_name);
   c->profile = g_strdup(options->profile);
@@ -946,69 +949,37 @@ booth_session_start(Booth *b, const BoothCaller *caller, const BoothStartOptions
   call_run(b, c);
 }
 
-char *
-booth_session_start_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer(G_TASK(result), error);
-}
-
 void
-booth_session_capture(Booth *b, const BoothCaller *caller, gboolean force,
-                      GAsyncReadyCallback callback, gpointer data)
+booth_session_capture(Booth *b, const BoothCaller *caller, gboolean force, BoothCaptureDone done,
+                      gpointer data)
 {
   g_assert(b);
-  Call *c = call_new(CALL_CAPTURE, caller, callback, data);
+  Call *c = call_new(CALL_CAPTURE, caller, (CallDone)done, data);
   c->force = force;
   call_run(b, c);
 }
 
-GVariant *
-booth_session_capture_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer(G_TASK(result), error);
-}
-
 void
-booth_session_retake(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
-                     gpointer data)
+booth_session_retake(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data)
 {
   g_assert(b);
-  call_run(b, call_new(CALL_RETAKE, caller, callback, data));
-}
-
-gboolean
-booth_session_retake_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean(G_TASK(result), error);
+  call_run(b, call_new(CALL_RETAKE, caller, (CallDone)done, data));
 }
 
 void
 booth_session_commit(Booth *b, const BoothCaller *caller, gboolean override, const char *session_id,
-                     GAsyncReadyCallback callback, gpointer data)
+                     BoothRecordDone done, gpointer data)
 {
   g_assert(b);
-  Call *c = call_new(CALL_COMMIT, caller, callback, data);
+  Call *c = call_new(CALL_COMMIT, caller, (CallDone)done, data);
   c->override = override;
   c->session_id = g_strdup(session_id);
   call_run(b, c);
 }
 
-BoothRecord *
-booth_session_commit_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer(G_TASK(result), error);
-}
-
 void
-booth_session_cancel(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
-                     gpointer data)
+booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data)
 {
   g_assert(b);
-  call_run(b, call_new(CALL_CANCEL, caller, callback, data));
-}
-
-gboolean
-booth_session_cancel_finish(GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean(G_TASK(result), error);
+  call_run(b, call_new(CALL_CANCEL, caller, (CallDone)done, data));
 }

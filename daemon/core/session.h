@@ -1,7 +1,7 @@
 /* The session state machine: start (by a call or a scanned code), capture, retake, commit,
  * cancel, the owner leaving and being adopted or abandoned. Every step that touches files or
- * the record store runs as a job; a method finishes (its callback runs, on the main thread)
- * when the job is done, so an answer always tells the truth about what is on disk.
+ * the record store runs as a job; a method finishes (its done callback runs, on the main
+ * thread) when the job is done, so an answer always tells the truth about what is on disk.
  *
  * Calls that drive the session run one at a time, in the order they arrived: one that comes
  * while the session is starting, capturing, committing or ending waits for that step (at most
@@ -12,7 +12,7 @@
  * never moved to another session; Capture and Commit refuse a session without one. */
 #pragma once
 
-#include <gio/gio.h>
+#include <glib.h>
 
 #include "core/booth.h"
 #include "core/capture.h"
@@ -51,36 +51,35 @@ typedef struct {
   gboolean detach;     /* nobody owns it: any authorized caller may drive it */
 } BoothStartOptions;
 
-/* -> the session id (g_free). Busy while another session is active (unless adopt). */
+/* How a method finishes: exactly once, on the main thread, with its value or an error (the
+ * other NULL). Values are lent for the call; take a reference to keep them. */
+typedef void (*BoothStartDone)(const char *session_id, const GError *error, gpointer data);
+typedef void (*BoothCaptureDone)(GVariant *report, const GError *error, gpointer data);
+typedef void (*BoothDone)(const GError *error, gpointer data);
+typedef void (*BoothRecordDone)(const BoothRecord *record, const GError *error, gpointer data);
+typedef void (*BoothRecordsDone)(GPtrArray *records, const GError *error, gpointer data);
+
+/* -> the session id. Busy while another session is active (unless adopt). */
 void booth_session_start(Booth *b, const BoothCaller *caller, const BoothStartOptions *options,
-                         GAsyncReadyCallback callback, gpointer data);
-char *booth_session_start_finish(GAsyncResult *result, GError **error);
+                         BoothStartDone done, gpointer data);
 
-/* -> the report, a{sv} (unref). */
+/* -> the report, a{sv}. */
 void booth_session_capture(Booth *b, const BoothCaller *caller, gboolean force,
-                           GAsyncReadyCallback callback, gpointer data);
-GVariant *booth_session_capture_finish(GAsyncResult *result, GError **error);
+                           BoothCaptureDone done, gpointer data);
 
-void booth_session_retake(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
-                          gpointer data);
-gboolean booth_session_retake_finish(GAsyncResult *result, GError **error);
+void booth_session_retake(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data);
 
 /* session_id NULL: the active session. A session_id that is not active is a retry after a
  * lost answer: the record answers (committed: the record; ended otherwise: BadState naming
- * how; unknown: NoSession). -> the record (booth_record_free). */
+ * how; unknown: NoSession). -> the record. */
 void booth_session_commit(Booth *b, const BoothCaller *caller, gboolean override,
-                          const char *session_id, GAsyncReadyCallback callback, gpointer data);
-BoothRecord *booth_session_commit_finish(GAsyncResult *result, GError **error);
+                          const char *session_id, BoothRecordDone done, gpointer data);
 
-void booth_session_cancel(Booth *b, const BoothCaller *caller, GAsyncReadyCallback callback,
-                          gpointer data);
-gboolean booth_session_cancel_finish(GAsyncResult *result, GError **error);
+void booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data);
 
-/* Records, newest first: limit 1..10000; status and session_id NULL for any. -> GPtrArray of
- * BoothRecord (unref). */
+/* Records, newest first: limit 1..10000; status and session_id NULL for any. -> BoothRecord*. */
 void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
-                        const char *session_id, GAsyncReadyCallback callback, gpointer data);
-GPtrArray *booth_records_list_finish(GAsyncResult *result, GError **error);
+                        const char *session_id, BoothRecordsDone done, gpointer data);
 
 /* The owner of the session left: it waits abandon_timeout for adoption, then is recorded as
  * abandoned with its candidate kept. */

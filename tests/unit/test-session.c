@@ -148,19 +148,90 @@ run_for(int ms)
   g_source_remove(tick);
 }
 
+/* An answer: the method's value (copied) or error, once it came. */
+typedef struct {
+  gboolean came;
+  char *id;
+  GVariant *report;
+  BoothRecord *record; /* the first, for lists */
+  GError *error;
+} Answer;
+
 static void
-got(GObject *source, GAsyncResult *result, gpointer data)
+answer_clear(Answer *a)
 {
-  (void)source;
-  *(GAsyncResult **)data = g_object_ref(result);
+  g_free(a->id);
+  g_clear_pointer(&a->report, g_variant_unref);
+  g_clear_pointer(&a->record, booth_record_free);
+  g_clear_error(&a->error);
 }
 
-static GAsyncResult *
-await(GAsyncResult **slot)
+static void
+answer_take(Answer *a, const GError *error)
 {
-  while (!*slot)
+  a->came = TRUE;
+  a->error = error ? g_error_copy(error) : NULL;
+}
+
+static void
+got_id(const char *id, const GError *error, gpointer data)
+{
+  ((Answer *)data)->id = g_strdup(id);
+  answer_take(data, error);
+}
+
+static void
+got_report(GVariant *report, const GError *error, gpointer data)
+{
+  ((Answer *)data)->report = report ? g_variant_ref(report) : NULL;
+  answer_take(data, error);
+}
+
+static void
+got_done(const GError *error, gpointer data)
+{
+  answer_take(data, error);
+}
+
+static BoothRecord *
+record_copy(const BoothRecord *r)
+{
+  BoothRecord *c = booth_record_new();
+  c->session_id = g_strdup(r->session_id);
+  c->code = r->code ? g_bytes_ref(r->code) : NULL;
+  c->status = g_strdup(r->status);
+  c->attempts = r->attempts;
+  c->overrides = g_strdup(r->overrides);
+  for (guint i = 0; r->files && i < r->files->len; i++) {
+    const BoothRecordFile *f = g_ptr_array_index(r->files, i);
+    BoothRecordFile *cf = booth_record_file_new();
+    cf->profile = g_strdup(f->profile);
+    cf->path = g_strdup(f->path);
+    g_ptr_array_add(c->files, cf);
+  }
+  return c;
+}
+
+static void
+got_record(const BoothRecord *record, const GError *error, gpointer data)
+{
+  ((Answer *)data)->record = record ? record_copy(record) : NULL;
+  answer_take(data, error);
+}
+
+static void
+got_records(GPtrArray *records, const GError *error, gpointer data)
+{
+  ((Answer *)data)->record =
+      records && records->len ? record_copy(g_ptr_array_index(records, 0)) : NULL;
+  answer_take(data, error);
+}
+
+static void
+await(Answer *a)
+{
+  while (!a->came)
     g_main_context_iteration(NULL, TRUE);
-  return *slot;
 }
 
 /* ---- calls ---- */
@@ -171,59 +242,77 @@ start(Fixture *f, const BoothCaller *caller, const char *code, gboolean adopt, g
 {
   g_autoptr(GBytes) bytes = code ? g_bytes_new(code, strlen(code)) : NULL;
   BoothStartOptions o = {bytes, NULL, NULL, adopt, detach};
-  GAsyncResult *r = NULL;
-  booth_session_start(f->booth, caller, &o, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  return booth_session_start_finish(res, error);
+  Answer a = {0};
+  booth_session_start(f->booth, caller, &o, got_id, &a);
+  await(&a);
+  if (a.error)
+    g_propagate_error(error, g_steal_pointer(&a.error));
+  char *id = g_steal_pointer(&a.id);
+  answer_clear(&a);
+  return id;
 }
 
 static GVariant *
 capture(Fixture *f, const BoothCaller *caller, gboolean force, GError **error)
 {
-  GAsyncResult *r = NULL;
-  booth_session_capture(f->booth, caller, force, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  return booth_session_capture_finish(res, error);
+  Answer a = {0};
+  booth_session_capture(f->booth, caller, force, got_report, &a);
+  await(&a);
+  if (a.error)
+    g_propagate_error(error, g_steal_pointer(&a.error));
+  GVariant *report = g_steal_pointer(&a.report);
+  answer_clear(&a);
+  return report;
 }
 
 static gboolean
 retake(Fixture *f, const BoothCaller *caller, GError **error)
 {
-  GAsyncResult *r = NULL;
-  booth_session_retake(f->booth, caller, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  return booth_session_retake_finish(res, error);
+  Answer a = {0};
+  booth_session_retake(f->booth, caller, got_done, &a);
+  await(&a);
+  gboolean ok = a.error == NULL;
+  if (a.error)
+    g_propagate_error(error, g_steal_pointer(&a.error));
+  return ok;
 }
 
 static BoothRecord *
 commit(Fixture *f, const BoothCaller *caller, gboolean override, GError **error)
 {
-  GAsyncResult *r = NULL;
-  booth_session_commit(f->booth, caller, override, NULL, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  return booth_session_commit_finish(res, error);
+  Answer a = {0};
+  booth_session_commit(f->booth, caller, override, NULL, got_record, &a);
+  await(&a);
+  if (a.error)
+    g_propagate_error(error, g_steal_pointer(&a.error));
+  BoothRecord *r = g_steal_pointer(&a.record);
+  answer_clear(&a);
+  return r;
 }
 
 static gboolean
 cancel(Fixture *f, const BoothCaller *caller, GError **error)
 {
-  GAsyncResult *r = NULL;
-  booth_session_cancel(f->booth, caller, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  return booth_session_cancel_finish(res, error);
+  Answer a = {0};
+  booth_session_cancel(f->booth, caller, got_done, &a);
+  await(&a);
+  gboolean ok = a.error == NULL;
+  if (a.error)
+    g_propagate_error(error, g_steal_pointer(&a.error));
+  return ok;
 }
 
 static BoothRecord *
 record_of(Fixture *f, const char *id)
 {
-  GAsyncResult *r = NULL;
-  booth_records_list(f->booth, &OPERATOR, 1, NULL, id, got, &r);
-  g_autoptr(GAsyncResult) res = await(&r);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) records = booth_records_list_finish(res, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(records->len, ==, 1);
-  return g_ptr_array_steal_index(records, 0);
+  Answer a = {0};
+  booth_records_list(f->booth, &OPERATOR, 1, NULL, id, got_records, &a);
+  await(&a);
+  g_assert_no_error(a.error);
+  g_assert_nonnull(a.record);
+  BoothRecord *r = g_steal_pointer(&a.record);
+  answer_clear(&a);
+  return r;
 }
 
 static void
@@ -398,18 +487,20 @@ test_calls_wait_their_turn(void)
   wait_state(&f, BOOTH_STATE_IDLE, 5);
   g_autoptr(GBytes) code = g_bytes_new_static(CODE1, strlen(CODE1));
   BoothStartOptions o = {code, NULL, NULL, FALSE, FALSE};
-  GAsyncResult *r1 = NULL, *r2 = NULL, *r3 = NULL;
-  booth_session_start(f.booth, &FRONTEND, &o, got, &r1);
-  booth_session_capture(f.booth, &FRONTEND, FALSE, got, &r2);
-  booth_session_cancel(f.booth, &FRONTEND, got, &r3);
-  g_autoptr(GAsyncResult) a3 = await(&r3);
-  g_autoptr(GAsyncResult) a1 = await(&r1), a2 = await(&r2);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = booth_session_start_finish(a1, &error);
-  g_assert_no_error(error);
-  g_autoptr(GVariant) report = booth_session_capture_finish(a2, &error);
-  g_assert_no_error(error);
-  g_assert_true(booth_session_cancel_finish(a3, &error));
+  Answer a1 = {0}, a2 = {0}, a3 = {0};
+  booth_session_start(f.booth, &FRONTEND, &o, got_id, &a1);
+  booth_session_capture(f.booth, &FRONTEND, FALSE, got_report, &a2);
+  booth_session_cancel(f.booth, &FRONTEND, got_done, &a3);
+  await(&a3);
+  g_assert_true(a1.came && a2.came);
+  g_assert_no_error(a1.error);
+  g_assert_no_error(a2.error);
+  g_assert_no_error(a3.error);
+  g_assert_nonnull(a2.report);
+  g_autofree char *id = g_strdup(a1.id);
+  answer_clear(&a1);
+  answer_clear(&a2);
+  answer_clear(&a3);
   g_autoptr(BoothRecord) rec = record_of(&f, id);
   g_assert_cmpstr(rec->status, ==, "cancelled");
   g_assert_cmpuint(rec->attempts, ==, 1);
