@@ -46,6 +46,9 @@ sqlite3_stmt *booth_store_stmt(BoothStore *store, BoothStoreStmt id, GError **er
 /* Sets error from the connection's last failure ("cannot <doing> in <db>: <why> — <advice>")
  * and returns FALSE. Call it before a rollback, which would replace the reason. */
 gboolean booth_store_db_fail(BoothStore *store, const char *doing, GError **error);
+/* What an operator can do about SQLite error `code`, given the errno (0 if none) with which
+ * writing to the state folder fails. */
+const char *booth_store_db_advice(int code, int errsv);
 
 gboolean booth_store_txn_begin(BoothStore *store, GError **error);
 gboolean booth_store_txn_commit(BoothStore *store, GError **error);

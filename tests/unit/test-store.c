@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -965,6 +966,155 @@ test_open_read_only(void)
   g_test_trap_assert_passed();
 }
 
+/* An ext4 image on a loop device, mounted at where with errors=remount-ro (in the caller's
+ * private mount namespace). Returns the file that makes the file system fail as a disk error
+ * does, turning it read-only under open files: /sys/fs/ext4/<dev>/trigger_fs_error. NULL
+ * when any of this is not permitted here. */
+static char *
+mount_ext4_image(const char *image, const char *where)
+{
+  int fd = open(image, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return NULL;
+  gboolean sized = ftruncate(fd, 16 * 1024 * 1024) == 0;
+  close(fd);
+  const char *mkfs[] = {"mkfs.ext4", "-q", "-F", image, NULL};
+  const char *mnt[] = {"mount", "-o", "loop,errors=remount-ro", image, where, NULL};
+  int status = -1;
+  if (!sized ||
+      !g_spawn_sync(NULL, (char **)mkfs, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status(status, NULL))
+    return NULL;
+  if (!g_spawn_sync(NULL, (char **)mnt, NULL,
+                    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status(status, NULL))
+    return NULL;
+  struct stat st;
+  if (stat(where, &st) < 0)
+    return NULL;
+  g_autofree char *link =
+      g_strdup_printf("/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+  g_autofree char *target = g_file_read_link(link, NULL);
+  if (!target)
+    return NULL;
+  g_autofree char *dev = g_path_get_basename(target);
+  char *trigger = g_build_filename("/sys/fs/ext4", dev, "trigger_fs_error", NULL);
+  if (access(trigger, W_OK) == 0)
+    return trigger;
+  g_free(trigger);
+  return NULL;
+}
+
+static gboolean
+can_fail_ext4(void)
+{
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-probe-XXXXXX", NULL);
+    g_autofree char *image = tmp ? g_build_filename(tmp, "ext4.img", NULL) : NULL;
+    g_autofree char *where = tmp ? g_build_filename(tmp, "mnt", NULL) : NULL;
+    g_autofree char *trigger = NULL;
+    if (tmp && mkdir(where, 0700) == 0 && enter_mount_namespace())
+      trigger = mount_ext4_image(image, where);
+    if (trigger)
+      umount2(where, MNT_DETACH);
+    if (tmp)
+      rm_rf(tmp);
+    _exit(trigger ? 0 : 1);
+  }
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void
+assert_read_only_advice(const GError *error)
+{
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  if (!strstr(error->message, booth_dir_advice(EROFS)))
+    g_error("expected the read-only advice \"%s\" in \"%s\"", booth_dir_advice(EROFS),
+            error->message);
+}
+
+/* SQLite's "disk I/O error" gets the advice for what writing to the state folder fails with,
+ * as the photo files do; without such a reason it is the disk's. */
+static void
+test_db_advice(void)
+{
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_WRITE, EROFS), ==, booth_dir_advice(EROFS));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_FSYNC, ENOSPC), ==, "free disk space");
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_WRITE, EIO), ==, booth_dir_advice(EIO));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_IOERR_WRITE, 0), "(dmesg)"));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_READONLY, EROFS), ==, booth_dir_advice(EROFS));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_READONLY, 0), "its owner"));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_FULL, 0), ==, "free disk space");
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_CORRUPT, 0), "restore it from a backup"));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_BUSY, 0), "another program"));
+}
+
+/* The state folder turns read-only under a running store (a disk error on a file system
+ * mounted errors=remount-ro): every call that writes says so, Cancel included. */
+static void
+test_read_only_later(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+    g_autofree char *image = g_build_filename(tmp, "ext4.img", NULL);
+    g_autofree char *state = g_build_filename(tmp, "state", NULL);
+    g_assert_cmpint(mkdir(state, 0750), ==, 0);
+    g_assert_true(enter_mount_namespace());
+    g_autofree char *trigger = mount_ext4_image(image, state);
+    g_assert_nonnull(trigger);
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothStore) store = booth_store_open(state, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) cand = jpeg_like(480, 640, 3000, 1);
+    for (int i = 0; i < 2; i++) {
+      g_autofree char *id = g_strdup_printf("ro-%d", i);
+      begin(store, id, NULL, 0);
+      g_assert_true(booth_store_save_candidate(store, id, cand, NULL, &error));
+      g_assert_no_error(error);
+    }
+    /* The kernel logs an ext4 error for this; it is the test's, not the disk's. */
+    int fd = open(trigger, O_WRONLY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, "1", 1), ==, 1);
+    close(fd);
+
+    g_assert_false(booth_store_end(store, "ro-0", "cancelled", NULL, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    g_assert_false(booth_store_end(store, "ro-0", "abandoned", NULL, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    g_assert_false(booth_store_save_candidate(store, "ro-1", cand, NULL, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    BoothPhotoOut photo = {"chsi-upload", cand, 480, 640, 90};
+    g_autoptr(BoothRecord) rec = new_record("ro-1", NULL);
+    g_assert_false(booth_store_commit(store, rec, &photo, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+
+    g_clear_pointer(&store, booth_store_free);
+    umount2(state, MNT_DETACH);
+    rm_rf(tmp);
+    return;
+  }
+  if (!can_fail_ext4()) {
+    g_test_skip("cannot mount an ext4 image on a loop device and make it fail here (needs root, "
+                "loop devices, mkfs.ext4 and /sys/fs/ext4); a read-only file system is not "
+                "simulated");
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed();
+}
+
 static void
 test_open_damaged(void)
 {
@@ -1097,5 +1247,7 @@ main(int argc, char **argv)
   g_test_add_func("/store/open/read-only", test_open_read_only);
   g_test_add_func("/store/open/damaged", test_open_damaged);
   g_test_add_func("/store/full-disk", test_full_disk);
+  g_test_add_func("/store/read-only-later", test_read_only_later);
+  g_test_add_func("/store/db-advice", test_db_advice);
   return g_test_run();
 }
