@@ -545,7 +545,10 @@ open_dirs(BoothStore *s, GError **error)
   struct {
     const char *name;
     BoothDir **dir;
-  } subs[] = {{"photos", &s->photos}, {"candidates", &s->candidates}, {"abandoned", &s->abandoned}};
+  } subs[] = {{"photos", &s->photos},
+              {"candidates", &s->candidates},
+              {"abandoned", &s->abandoned},
+              {"commits", &s->commits}};
   for (gsize i = 0; i < G_N_ELEMENTS(subs); i++) {
     g_autofree char *path = g_build_filename(s->dir, subs[i].name, NULL);
     *subs[i].dir = booth_dir_open(path, 0750, error);
@@ -661,6 +664,7 @@ booth_store_free(BoothStore *s)
   g_clear_pointer(&s->photos, booth_dir_free);
   g_clear_pointer(&s->candidates, booth_dir_free);
   g_clear_pointer(&s->abandoned, booth_dir_free);
+  g_clear_pointer(&s->commits, booth_dir_free);
   g_free(s->dir);
   g_free(s->db_path);
   g_free(s);
