@@ -1,6 +1,10 @@
 /* The durable steps of a session: its candidate, its commit and its end. Files are made
- * durable first and recorded second, so a crash in between leaves a file without a record,
- * which booth_store_reconcile() completes, never a record without its file. */
+ * durable first and recorded second, so a crash never leaves a record without its file.
+ * A commit's photos are written under temporary names, then an intent naming all of them
+ * (commits/<id>.intent) is made durable, then they take their real names and the record is
+ * written: a crash before the intent leaves temporary files that booth_store_reconcile()
+ * deletes, a crash after it an intent that booth_store_reconcile() finishes. Either way the
+ * commit ends whole or not at all. */
 #include "store-private.h"
 
 #include "error.h"
@@ -84,16 +88,39 @@ check_photos(const BoothPhotoOut *photos, guint n_photos, GError **error)
   return TRUE;
 }
 
+/* The intent keeps this text for start-up, and must read it back as it was given. */
 static gboolean
-record_commit(BoothStore *s, const BoothRecord *rec, GPtrArray *files, gint64 ended_at,
-              GError **error)
+check_text(const BoothRecord *rec, GError **error)
 {
+  const struct {
+    const char *what, *text;
+  } texts[] = {{"checks", rec->checks_json}, {"overrides", rec->overrides}, {"note", rec->note}};
+  for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+    if (texts[i].text && !g_utf8_validate(texts[i].text, -1, NULL)) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "session %s: its %s text is not valid UTF-8", rec->session_id, texts[i].what);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+booth_store_db_commit(BoothStore *s, const BoothIntent *intent, const char *note, GError **error)
+{
+  g_assert(s);
+  g_assert(intent);
+
   if (!booth_store_txn_begin(s, error))
     return FALSE;
-  gboolean ok = booth_store_finish_row(s, rec->session_id, "committed", ended_at, rec->attempts,
-                                       rec->checks_json, rec->overrides, rec->note, error);
-  for (guint i = 0; ok && i < files->len; i++)
-    ok = booth_store_db_insert_file(s, rec->session_id, files->pdata[i], error);
+  const char *id = intent->session_id;
+  gboolean ok = booth_store_finish_row(s, id, "committed", intent->ended_at, intent->attempts,
+                                       intent->checks_json, intent->overrides, intent->note, error);
+  for (guint i = 0; ok && i < intent->photos->len; i++) {
+    const BoothIntentPhoto *photo = intent->photos->pdata[i];
+    ok = booth_store_db_insert_file(s, id, photo->file, error);
+  }
+  ok = ok && (!note || booth_store_db_append_note(s, id, note, error));
   if (!ok) {
     booth_store_txn_rollback(s);
     return FALSE;
@@ -110,6 +137,38 @@ commit_landed(BoothStore *s, const char *session_id, gint64 ended_at)
   return now && g_strcmp0(now->status, "committed") == 0 && now->ended_at == ended_at;
 }
 
+/* Takes back a commit that failed before its record: its photos go (the first `placed` under
+ * their real names), then, once that is durable, its intent if this attempt got as far as
+ * writing one. An intent whose photos could not all be removed stays, and start-up finishes
+ * the undo. */
+static void
+undo_commit(BoothStore *s, const BoothIntent *intent, guint placed, gboolean intent_tried)
+{
+  const char *id = intent->session_id;
+  gboolean clean = TRUE;
+  for (guint i = 0; i < intent->photos->len; i++) {
+    const BoothIntentPhoto *photo = intent->photos->pdata[i];
+    g_autofree char *name = g_path_get_basename(photo->file->path);
+    g_autoptr(GError) local = NULL;
+    if (!booth_dir_unlink(s->photos, i < placed ? name : photo->temp, &local)) {
+      booth_warn("store", "session %s: %s", id, local->message);
+      clean = FALSE;
+    }
+  }
+  g_autoptr(GError) local = NULL;
+  if (clean && !booth_dir_sync(s->photos, &local)) {
+    booth_warn("store", "session %s: %s", id, local->message);
+    clean = FALSE;
+  }
+  if (!intent_tried)
+    return;
+  if (clean && booth_store_intent_remove(s, id, &local))
+    return;
+  if (local)
+    booth_warn("store", "session %s: %s", id, local->message);
+  booth_warn("store", "session %s: its commit intent stays; the next start finishes the undo", id);
+}
+
 gboolean
 booth_store_commit(BoothStore *s, BoothRecord *rec, const BoothPhotoOut *photos, guint n_photos,
                    GError **error)
@@ -118,18 +177,15 @@ booth_store_commit(BoothStore *s, BoothRecord *rec, const BoothPhotoOut *photos,
   g_assert(rec);
   g_assert(photos || n_photos == 0);
 
-  if (!booth_store_check_id(rec->session_id, error) || !check_photos(photos, n_photos, error))
+  if (!booth_store_check_id(rec->session_id, error) || !check_photos(photos, n_photos, error) ||
+      !check_text(rec, error))
     return FALSE;
   if (!booth_store_require_active(s, rec->session_id, error))
     return FALSE;
 
   const char *id = rec->session_id;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) tmps = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) files =
-      g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_file_free);
-  for (guint i = 0; i < n_photos; i++)
-    g_ptr_array_add(names, booth_store_photo_name(id, photos[i].profile));
+  gint64 ended_at = g_get_real_time();
+  g_autoptr(BoothIntent) intent = booth_intent_new(rec, ended_at);
 
   /* Every photo reaches the disk under a temporary name before any takes its real name, so
    * a full disk on the second photo leaves no first photo behind. */
@@ -137,35 +193,43 @@ booth_store_commit(BoothStore *s, BoothRecord *rec, const BoothPhotoOut *photos,
   for (guint i = 0; ok && i < n_photos; i++) {
     gsize len;
     const void *data = g_bytes_get_data(photos[i].jpeg, &len);
-    char *tmp = booth_dir_write_tmp(s->photos, names->pdata[i], data, len, error);
+    g_autofree char *name = booth_store_photo_name(id, photos[i].profile);
+    char *tmp = booth_dir_write_tmp(s->photos, name, data, len, error);
     ok = tmp != NULL;
     if (!ok)
       break;
-    g_ptr_array_add(tmps, tmp);
     BoothRecordFile *file = booth_record_file_new();
     file->profile = g_strdup(photos[i].profile);
-    file->path = booth_dir_build(s->photos, names->pdata[i]);
+    file->path = booth_dir_build(s->photos, name);
     file->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
     file->bytes = (gint64)len;
     file->width = photos[i].width;
     file->height = photos[i].height;
     file->quality = photos[i].quality;
-    g_ptr_array_add(files, file);
+    booth_intent_add_photo(intent, tmp, file);
+    booth_store_step(s, "photo-written");
   }
-  /* Never replace: a photo of that name is a committed photo or one reconcile must see. */
+  /* From the moment the intent is durable, start-up finishes this commit instead of taking
+   * its photos for interrupted writes, so a crash between two renames never leaves a commit
+   * with some of its photos. The photos' names are durable first, so that a power cut cannot
+   * keep the intent and lose a file it names. */
+  ok = ok && booth_dir_sync(s->photos, error) && booth_store_step(s, "photos-synced");
+  gboolean intent_tried = ok; /* a write that failed may still have left it */
+  ok = ok && booth_store_intent_write(s, intent, error) && booth_store_step(s, "intent-written");
   guint placed = 0;
-  for (; ok && placed < tmps->len; placed++) {
-    ok = booth_dir_rename(s->photos, tmps->pdata[placed], s->photos, names->pdata[placed], FALSE,
-                          error);
+  for (; ok && placed < intent->photos->len; placed++) {
+    BoothIntentPhoto *photo = intent->photos->pdata[placed];
+    g_autofree char *name = g_path_get_basename(photo->file->path);
+    /* Never replace: a photo of that name is a committed photo or one reconcile must see. */
+    ok = booth_dir_rename(s->photos, photo->temp, s->photos, name, FALSE, error) &&
+         booth_store_step(s, "photo-renamed");
     if (!ok)
       break;
-    g_clear_pointer(&tmps->pdata[placed], g_free);
   }
-  ok = ok && booth_dir_sync(s->photos, error);
+  ok = ok && booth_dir_sync(s->photos, error) && booth_store_step(s, "renames-synced");
 
-  gint64 ended_at = g_get_real_time();
   gboolean files_durable = ok;
-  ok = ok && record_commit(s, rec, files, ended_at, error);
+  ok = ok && booth_store_db_commit(s, intent, NULL, error) && booth_store_step(s, "recorded");
   if (!ok && files_durable && commit_landed(s, id, ended_at)) {
     booth_warn("store",
                "session %s: the records reported %s, yet the commit is recorded; "
@@ -175,31 +239,36 @@ booth_store_commit(BoothStore *s, BoothRecord *rec, const BoothPhotoOut *photos,
     ok = TRUE;
   }
   if (!ok) {
-    for (guint i = 0; i < tmps->len; i++)
-      if (tmps->pdata[i])
-        booth_dir_unlink(s->photos, tmps->pdata[i], NULL);
-    for (guint i = 0; i < placed; i++)
-      booth_dir_unlink(s->photos, names->pdata[i], NULL);
-    sync_quietly(s->photos);
+    undo_commit(s, intent, placed, intent_tried);
     booth_store_error_add(error, "nothing was committed and the candidate is kept");
     return FALSE;
   }
 
+  /* The record is durable and the intent has done its work; one left by a failure here
+   * belongs to a recorded commit, and start-up removes it. */
+  g_autoptr(GError) local = NULL;
+  if (!booth_store_intent_remove(s, id, &local))
+    booth_warn("store", "session %s: %s", id, local->message);
+  booth_store_step(s, "intent-removed");
+
   if (!rec->files)
     rec->files = g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_file_free);
   g_ptr_array_set_size(rec->files, 0);
-  for (guint i = 0; i < files->len; i++)
-    g_ptr_array_add(rec->files, g_steal_pointer(&files->pdata[i]));
+  for (guint i = 0; i < intent->photos->len; i++) {
+    BoothIntentPhoto *photo = intent->photos->pdata[i];
+    g_ptr_array_add(rec->files, g_steal_pointer(&photo->file));
+  }
   g_free(rec->status);
   rec->status = g_strdup("committed");
   rec->ended_at = ended_at;
   booth_info("store", "session %s committed: %u photo(s) in %s", id, n_photos, s->photos->path);
 
   /* The record is durable; a candidate left by a failure here is kept by reconcile. */
-  g_autoptr(GError) local = NULL;
   g_autofree char *candidate = booth_store_candidate_name(id);
+  g_clear_error(&local);
   if (!booth_dir_unlink(s->candidates, candidate, &local) || !booth_dir_sync(s->candidates, &local))
     booth_warn("store", "session %s: %s", id, local->message);
+  booth_store_step(s, "candidate-removed");
   return TRUE;
 }
 

@@ -357,8 +357,8 @@ booth_dir_list(BoothDir *dir, GError **error)
   return g_steal_pointer(&names);
 }
 
-gboolean
-booth_dir_probe(BoothDir *dir, GError **error)
+int
+booth_dir_probe_errno(BoothDir *dir)
 {
   g_assert(dir);
 
@@ -375,7 +375,14 @@ booth_dir_probe(BoothDir *dir, GError **error)
       errsv = errno;
     }
   }
-  if (!ok) {
+  return ok ? 0 : errsv;
+}
+
+gboolean
+booth_dir_probe(BoothDir *dir, GError **error)
+{
+  int errsv = booth_dir_probe_errno(dir);
+  if (errsv != 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE, "state folder %s is not writable: %s — %s",
                 dir->path, g_strerror(errsv), booth_dir_advice(errsv));
     return FALSE;

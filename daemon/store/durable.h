@@ -23,6 +23,8 @@ char *booth_dir_build(const BoothDir *dir, const char *name);
 
 /* Proves that data written here reaches the disk: creates, fsyncs and removes a probe file. */
 gboolean booth_dir_probe(BoothDir *dir, GError **error);
+/* The same probe: 0 when it succeeds, otherwise the errno that stopped it. */
+int booth_dir_probe_errno(BoothDir *dir);
 
 /* Writes `data` to a new temporary file (O_EXCL, mode 0640) for `name` and fsyncs it.
  * Returns the temporary name; the folder is not synced and `name` is not touched. */

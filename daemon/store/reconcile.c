@@ -1,8 +1,11 @@
 /* Start-up reconciliation: every file and record left inconsistent by a crash or by hand is
- * repaired and reported. Only interrupted writes (*.tmp) and the candidates of cancelled
- * sessions are ever deleted; every other file stays and gets a record. Each repair is its own
- * transaction, made after the files it records are durable, so a crash during
- * reconciliation is itself repaired by the next one. */
+ * repaired and reported. A commit intent left by a crash is finished first: the commit is
+ * completed when every photo it names is whole under one of its two names, and undone
+ * otherwise, so that a commit ends whole or not at all. Only interrupted writes (*.tmp), the
+ * photos of an undone commit and the candidates of cancelled sessions are ever deleted; every
+ * other file stays and gets a record. Each repair is its own transaction, made after the
+ * files it records are durable, so a crash during reconciliation is itself repaired by the
+ * next one. */
 #include "store-private.h"
 
 #include "error.h"
@@ -16,6 +19,7 @@ typedef struct {
   BoothStore *s;
   GPtrArray *report;
   GHashTable *recorded; /* stored paths that have a files row */
+  GHashTable *held;     /* ids whose intent is unfinished: their files and row stay as they are */
 } Reconcile;
 
 static void G_GNUC_PRINTF(2, 3) report(Reconcile *rc, const char *fmt, ...)
@@ -163,6 +167,14 @@ keep_candidate(Reconcile *rc, const char *id, const char *name)
   return describe_or_report(rc, s->abandoned, name, BOOTH_STORE_CANDIDATE_PROFILE);
 }
 
+/* A file in photos/ of a session whose intent is held: "<id>_<profile>.jpg[.<random>.tmp]". */
+static gboolean
+photo_is_held(Reconcile *rc, const char *name)
+{
+  g_autofree char *id = g_strndup(name, strcspn(name, "_"));
+  return g_hash_table_contains(rc->held, id);
+}
+
 static gboolean
 remove_tmp_files(Reconcile *rc, BoothDir *dir, gboolean probes_only, GError **error)
 {
@@ -175,6 +187,8 @@ remove_tmp_files(Reconcile *rc, BoothDir *dir, gboolean probes_only, GError **er
     if (!g_str_has_suffix(name, ".tmp"))
       continue;
     if (probes_only && !g_str_has_prefix(name, ".boothd-probe."))
+      continue;
+    if (dir == rc->s->photos && photo_is_held(rc, name))
       continue;
     g_autoptr(GError) local = NULL;
     if (booth_dir_unlink(dir, name, &local)) {
@@ -208,13 +222,15 @@ is_recorded(Reconcile *rc, const char *folder, const char *name)
   return g_hash_table_contains(rc->recorded, key);
 }
 
-/* photos/<id>_<profile>.jpg without a files row: a crash between the rename and the record,
- * or records lost. */
+/* photos/<id>_<profile>.jpg without a files row and without an intent: records lost, a store
+ * written before intents, or a hand. */
 static gboolean
 adopt_photo(Reconcile *rc, const char *name, GError **error)
 {
   BoothStore *s = rc->s;
   g_autofree char *id = NULL, *profile = NULL;
+  if (photo_is_held(rc, name))
+    return TRUE;
   if (!parse_photo_name(name, &id, &profile)) {
     report(rc, "left %s/%s in place: not a name boothd gives a photo", s->photos->path, name);
     return TRUE;
@@ -243,12 +259,10 @@ adopt_photo(Reconcile *rc, const char *name, GError **error)
       return FALSE;
     report(rc, "session %s: recovered from %s, which had no record (capture code unknown)", id,
            file->path);
-  } else if (g_str_equal(status, "active")) {
-    if (!record_repair(rc, id, NULL, files, "committed", "recovered at start-up", error))
-      return FALSE;
-    report(rc, "session %s: completed its commit from %s (the daemon stopped before recording it)",
-           id, file->path);
   } else {
+    /* A photo of an active session without an intent (a store written before intents, or a
+     * hand): nothing says the commit had all its photos, so the photo is recorded and the
+     * session ends as interrupted below, never as committed. */
     g_autofree char *note = g_strdup_printf("photo recorded at start-up: %s", file->path);
     if (!record_repair(rc, id, NULL, files, NULL, note, error))
       return FALSE;
@@ -315,6 +329,34 @@ has_candidate_row(Reconcile *rc, const char *id, gboolean *has, GError **error)
   return TRUE;
 }
 
+/* Ends an active session as interrupted, its candidate kept in abandoned/; why goes into the
+ * note, lead starts the report. */
+static gboolean
+interrupt_session(Reconcile *rc, const char *id, const char *why, const char *lead, GError **error)
+{
+  BoothStore *s = rc->s;
+  g_autofree char *name = booth_store_candidate_name(id);
+  g_autoptr(GPtrArray) files = NULL;
+  gboolean has = FALSE;
+  if (!has_candidate_row(rc, id, &has, error))
+    return FALSE;
+  if (!has && booth_dir_has(s->candidates, name)) {
+    BoothRecordFile *kept = keep_candidate(rc, id, name);
+    if (kept)
+      files = one_file(kept);
+  }
+  g_autofree char *note = g_strdup_printf("interrupted: %s%s", why,
+                                          files ? "; its candidate is kept in abandoned/" : "");
+  if (!record_repair(rc, id, NULL, files, "interrupted", note, error))
+    return FALSE;
+  if (files)
+    report(rc, "%s: now interrupted, its candidate kept as %s", lead,
+           ((BoothRecordFile *)files->pdata[0])->path);
+  else
+    report(rc, "%s: now interrupted", lead);
+  return TRUE;
+}
+
 static gboolean
 end_active(Reconcile *rc, GError **error)
 {
@@ -336,28 +378,11 @@ end_active(Reconcile *rc, GError **error)
       report(rc, "session with an invalid id is still active; left as it is");
       continue;
     }
-    g_autofree char *name = booth_store_candidate_name(id);
-    g_autoptr(GPtrArray) files = NULL;
-    gboolean has = FALSE;
-    if (!has_candidate_row(rc, id, &has, error))
+    if (g_hash_table_contains(rc->held, id))
+      continue;
+    g_autofree char *lead = g_strdup_printf("session %s was active when the daemon stopped", id);
+    if (!interrupt_session(rc, id, "the daemon stopped during the session", lead, error))
       return FALSE;
-    if (!has && booth_dir_has(s->candidates, name)) {
-      BoothRecordFile *kept = keep_candidate(rc, id, name);
-      if (kept)
-        files = one_file(kept);
-    }
-    const char *note = files ? "interrupted: the daemon stopped during the session; its "
-                               "candidate is kept in abandoned/"
-                             : "interrupted: the daemon stopped during the session";
-    if (!record_repair(rc, id, NULL, files, "interrupted", note, error))
-      return FALSE;
-    if (files)
-      report(rc,
-             "session %s was active when the daemon stopped: now interrupted, its candidate "
-             "kept as %s",
-             id, ((BoothRecordFile *)files->pdata[0])->path);
-    else
-      report(rc, "session %s was active when the daemon stopped: now interrupted", id);
   }
   return TRUE;
 }
@@ -482,6 +507,241 @@ adopt_abandoned(Reconcile *rc, GError **error)
   return TRUE;
 }
 
+/* ---- commit intents ---- */
+
+/* An intent that cannot be finished now: it, its session's row and photos stay as they are
+ * for the next start, and nothing below takes its photos for interrupted writes or adopts
+ * them. */
+static void
+hold(Reconcile *rc, const char *id, const char *why)
+{
+  report(rc,
+         "session %s: %s; its commit intent, record and photos are left as they are until "
+         "this is fixed",
+         id, why);
+  g_hash_table_add(rc->held, g_strdup(id));
+}
+
+/* TRUE when photos/name holds exactly the photo f describes. */
+static gboolean
+holds_photo(BoothStore *s, const char *name, const BoothRecordFile *f)
+{
+  g_autoptr(GBytes) data = booth_dir_read(s->photos, name, NULL);
+  if (!data || (gint64)g_bytes_get_size(data) != f->bytes)
+    return FALSE;
+  g_autofree char *sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, data);
+  return g_str_equal(sha, f->sha256);
+}
+
+typedef struct {
+  gboolean placed; /* the photo is whole under its real name */
+  gboolean temp;   /* its temporary name exists, whole or not */
+} PhotoAt;
+
+/* Fills at[] for each photo of the intent. NULL when every photo is whole under one of its two
+ * names and can take its real name; otherwise why the commit cannot be completed. */
+static char *
+locate_photos(BoothStore *s, const BoothIntent *intent, PhotoAt *at)
+{
+  char *why = NULL;
+  for (guint i = 0; i < intent->photos->len; i++) {
+    const BoothIntentPhoto *photo = intent->photos->pdata[i];
+    const BoothRecordFile *f = photo->file;
+    g_autofree char *name = g_path_get_basename(f->path);
+    g_autofree char *temp = booth_dir_build(s->photos, photo->temp);
+    at[i].placed = holds_photo(s, name, f);
+    at[i].temp = booth_dir_has(s->photos, photo->temp);
+    if (at[i].placed || why)
+      continue;
+    if (booth_dir_has(s->photos, name))
+      why = g_strdup_printf("%s holds another file than its %s photo", f->path, f->profile);
+    else if (!at[i].temp)
+      why = g_strdup_printf("its %s photo is missing (neither %s nor %s is there)", f->profile,
+                            f->path, temp);
+    else if (!holds_photo(s, photo->temp, f))
+      why = g_strdup_printf("its %s photo %s is damaged (not the bytes the intent names)",
+                            f->profile, temp);
+  }
+  return why;
+}
+
+/* Removes the temporary file of each photo that has one and, when `placed` too, the photo
+ * under its real name, then syncs photos/. FALSE (held) when a file cannot go. */
+static gboolean
+remove_intent_files(Reconcile *rc, const BoothIntent *intent, const PhotoAt *at, gboolean placed,
+                    const char *what)
+{
+  BoothStore *s = rc->s;
+  const char *id = intent->session_id;
+  gboolean removed = FALSE;
+  for (guint i = 0; i < intent->photos->len; i++) {
+    const BoothIntentPhoto *photo = intent->photos->pdata[i];
+    g_autofree char *name = g_path_get_basename(photo->file->path);
+    const char *names[] = {at[i].temp ? photo->temp : NULL, placed && at[i].placed ? name : NULL};
+    for (gsize j = 0; j < G_N_ELEMENTS(names); j++) {
+      if (!names[j])
+        continue;
+      g_autoptr(GError) local = NULL;
+      if (!booth_dir_unlink(s->photos, names[j], &local)) {
+        hold(rc, id, local->message);
+        return FALSE;
+      }
+      removed = TRUE;
+      report(rc, "removed %s/%s, %s of session %s", s->photos->path, names[j], what, id);
+      booth_store_step(s, "photo-removed");
+    }
+  }
+  g_autoptr(GError) local = NULL;
+  if (removed && !booth_dir_sync(s->photos, &local)) {
+    hold(rc, id, local->message);
+    return FALSE;
+  }
+  booth_store_step(s, "removals-synced");
+  return TRUE;
+}
+
+static void
+remove_intent(Reconcile *rc, const char *id)
+{
+  g_autoptr(GError) local = NULL;
+  if (booth_store_intent_remove(rc->s, id, &local))
+    booth_store_step(rc->s, "intent-removed");
+  else
+    report(rc, "session %s: %s", id, local->message);
+}
+
+/* Every photo is whole: they take their real names and the commit is recorded as
+ * booth_store_commit() would have recorded it, checks, overrides and note included. */
+static gboolean
+complete_commit(Reconcile *rc, const BoothIntent *intent, const PhotoAt *at, GError **error)
+{
+  BoothStore *s = rc->s;
+  const char *id = intent->session_id;
+  guint renamed = 0;
+  for (guint i = 0; i < intent->photos->len; i++) {
+    const BoothIntentPhoto *photo = intent->photos->pdata[i];
+    g_autofree char *name = g_path_get_basename(photo->file->path);
+    g_autoptr(GError) local = NULL;
+    /* Both names: a file system without RENAME_NOREPLACE stopped between link and unlink. */
+    gboolean ok = at[i].placed
+                      ? !at[i].temp || booth_dir_unlink(s->photos, photo->temp, &local)
+                      : booth_dir_rename(s->photos, photo->temp, s->photos, name, FALSE, &local);
+    if (!ok) {
+      hold(rc, id, local->message);
+      return TRUE;
+    }
+    if (!at[i].placed) {
+      renamed++;
+      booth_store_step(s, "photo-renamed");
+    }
+  }
+  g_autoptr(GError) local = NULL;
+  if (!booth_dir_sync(s->photos, &local)) {
+    hold(rc, id, local->message);
+    return TRUE;
+  }
+  booth_store_step(s, "renames-synced");
+  if (!booth_store_db_commit(s, intent, "commit completed at start-up", error)) {
+    g_prefix_error(error, "cannot complete the commit of session %s: ", id);
+    return FALSE;
+  }
+  booth_store_step(s, "recorded");
+  report(rc,
+         "session %s: completed its commit at start-up (%u photo(s), %u of them renamed now), "
+         "with its checks, overrides and note",
+         id, intent->photos->len, renamed);
+  remove_intent(rc, id);
+  return TRUE;
+}
+
+/* A photo is missing or damaged: no photo of the commit stays and the session ends as one the
+ * daemon stopped in, its candidate kept. */
+static gboolean
+roll_back_commit(Reconcile *rc, const BoothIntent *intent, const PhotoAt *at, const char *why,
+                 GError **error)
+{
+  const char *id = intent->session_id;
+  report(rc, "session %s: undoing its commit, which cannot be completed: %s", id, why);
+  if (!remove_intent_files(rc, intent, at, TRUE, "a photo of the undone commit"))
+    return TRUE;
+  g_autofree char *note = g_strdup_printf(
+      "the daemon stopped during its commit, which was undone at start-up: %s", why);
+  g_autofree char *lead = g_strdup_printf("session %s, its commit undone", id);
+  if (!interrupt_session(rc, id, note, lead, error))
+    return FALSE;
+  booth_store_step(rc->s, "recorded");
+  remove_intent(rc, id);
+  return TRUE;
+}
+
+/* The session is no longer active: the commit landed (the daemon stopped before removing
+ * the intent) or never will. Its temporary files go; photos under their real names stay for
+ * adopt_photos(), which records them. */
+static void
+drop_intent(Reconcile *rc, const BoothIntent *intent, const PhotoAt *at, const char *status)
+{
+  const char *id = intent->session_id;
+  gboolean landed = g_strcmp0(status, "committed") == 0;
+  if (!remove_intent_files(rc, intent, at, FALSE,
+                           landed ? "a leftover of the recorded commit"
+                                  : "a photo of a commit that was never recorded"))
+    return;
+  report(rc, "session %s (%s): removed its commit intent, %s", id, status ? status : "unknown",
+         landed ? "its commit was recorded before the daemon stopped"
+                : "the session is not active, so its commit cannot be completed");
+  remove_intent(rc, id);
+}
+
+static gboolean
+finish_intent(Reconcile *rc, const char *name, GError **error)
+{
+  BoothStore *s = rc->s;
+  g_autofree char *id = g_strndup(name, strlen(name) - strlen(".intent"));
+  if (!booth_store_id_is_valid(id)) {
+    report(rc, "left %s/%s in place: not a name boothd gives a commit intent", s->commits->path,
+           name);
+    return TRUE;
+  }
+  g_autoptr(GError) local = NULL;
+  g_autoptr(BoothIntent) intent = booth_store_intent_read(s, name, &local);
+  if (!intent) {
+    hold(rc, id, local->message);
+    return TRUE;
+  }
+  g_autofree char *status = NULL;
+  if (!booth_store_db_status(s, id, &status, error))
+    return FALSE;
+  g_autofree PhotoAt *at = g_new0(PhotoAt, intent->photos->len);
+  g_autofree char *why = locate_photos(s, intent, at);
+  if (g_strcmp0(status, "active") != 0) {
+    drop_intent(rc, intent, at, status);
+    return TRUE;
+  }
+  return why ? roll_back_commit(rc, intent, at, why, error)
+             : complete_commit(rc, intent, at, error);
+}
+
+static gboolean
+finish_intents(Reconcile *rc, GError **error)
+{
+  g_autoptr(GPtrArray) names = booth_dir_list(rc->s->commits, error);
+  if (!names)
+    return FALSE;
+  for (guint i = 0; i < names->len; i++) {
+    const char *name = names->pdata[i];
+    if (g_str_has_suffix(name, ".tmp")) /* an intent never written whole: an interrupted write */
+      continue;
+    if (!g_str_has_suffix(name, ".intent")) {
+      report(rc, "left %s/%s in place: not a name boothd gives a commit intent",
+             rc->s->commits->path, name);
+      continue;
+    }
+    if (!finish_intent(rc, name, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 booth_store_reconcile(BoothStore *s, GPtrArray *report, GError **error)
 {
@@ -490,16 +750,20 @@ booth_store_reconcile(BoothStore *s, GPtrArray *report, GError **error)
 
   Reconcile rc = {.s = s, .report = report};
   rc.recorded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  rc.held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   guint before = report->len;
-  /* Order matters: interrupted writes go first so that they are never adopted, photos are
-   * adopted before active sessions are ended so that a half-done commit completes. */
-  gboolean ok = remove_tmp_files(&rc, s->root, TRUE, error) &&
+  /* Order matters: intents are finished first so that the temporary files they name are
+   * never taken for interrupted writes; interrupted writes go next so that they are never
+   * adopted; photos are adopted before active sessions are ended so that they are recorded. */
+  gboolean ok = remove_tmp_files(&rc, s->root, TRUE, error) && finish_intents(&rc, error) &&
                 remove_tmp_files(&rc, s->photos, FALSE, error) &&
                 remove_tmp_files(&rc, s->candidates, FALSE, error) &&
-                remove_tmp_files(&rc, s->abandoned, FALSE, error) && load_recorded(&rc, error) &&
+                remove_tmp_files(&rc, s->abandoned, FALSE, error) &&
+                remove_tmp_files(&rc, s->commits, FALSE, error) && load_recorded(&rc, error) &&
                 adopt_photos(&rc, error) && check_missing(&rc, error) && end_active(&rc, error) &&
                 sweep_candidates(&rc, error) && adopt_abandoned(&rc, error);
   g_hash_table_unref(rc.recorded);
+  g_hash_table_unref(rc.held);
   if (!ok)
     return FALSE;
   if (report->len == before)

@@ -25,6 +25,11 @@ typedef enum {
   STMT_N,
 } BoothStoreStmt;
 
+/* For the crash tests only (boothd never sets it): called after each durable step of a commit
+ * and of its completion at start-up, named ("photo-written", "intent-written", "recorded"...),
+ * so that a test can kill the process exactly there. */
+typedef void (*BoothStoreStepHook)(const char *step, gpointer data);
+
 struct BoothStore {
   char *dir; /* absolute */
   char *db_path;
@@ -33,8 +38,21 @@ struct BoothStore {
   BoothDir *photos;
   BoothDir *candidates;
   BoothDir *abandoned;
+  BoothDir *commits;
   sqlite3_stmt *stmts[STMT_N]; /* prepared on first use */
+  BoothStoreStepHook step_hook;
+  gpointer step_data;
 };
+
+/* Marks a durable step done; the crash tests' hook may end the process there. Returns TRUE,
+ * so that it chains after the step: ok = ok && booth_dir_sync(...) && booth_store_step(...) */
+static inline gboolean
+booth_store_step(BoothStore *s, const char *step)
+{
+  if (s->step_hook)
+    s->step_hook(step, s->step_data);
+  return TRUE;
+}
 
 /* A statement borrowed from the cache. g_auto() resets it at scope exit, which ends any read
  * it holds open; its bindings are cleared when it is borrowed next. */
@@ -46,6 +64,9 @@ sqlite3_stmt *booth_store_stmt(BoothStore *store, BoothStoreStmt id, GError **er
 /* Sets error from the connection's last failure ("cannot <doing> in <db>: <why> — <advice>")
  * and returns FALSE. Call it before a rollback, which would replace the reason. */
 gboolean booth_store_db_fail(BoothStore *store, const char *doing, GError **error);
+/* What an operator can do about SQLite error `code`, given the errno (0 if none) with which
+ * writing to the state folder fails. */
+const char *booth_store_db_advice(int code, int errsv);
 
 gboolean booth_store_txn_begin(BoothStore *store, GError **error);
 gboolean booth_store_txn_commit(BoothStore *store, GError **error);
@@ -93,3 +114,42 @@ gboolean booth_jpeg_read_size(const guint8 *data, gsize len, int *width, int *he
 
 /* Appends "; consequence" to an error's message: what did or did not happen because of it. */
 void booth_store_error_add(GError **error, const char *consequence);
+
+/* One photo of a commit in progress: its temporary name in photos/ and the file it becomes. */
+typedef struct {
+  char *temp;
+  BoothRecordFile *file; /* profile, final path, sha256, bytes, width, height, quality */
+} BoothIntentPhoto;
+
+/* What a commit is about to make visible (intent.c): all that start-up needs to finish it as
+ * booth_store_commit() would have, or to undo it. The code is in the session's row already. */
+typedef struct {
+  char *session_id;
+  gint64 ended_at;
+  guint attempts;
+  char *checks_json; /* these three: NULL keeps the stored text */
+  char *overrides;
+  char *note;
+  GPtrArray *photos; /* of BoothIntentPhoto*, owned; at least one */
+} BoothIntent;
+
+/* The intent of committing rec at ended_at, with no photo yet. */
+BoothIntent *booth_intent_new(const BoothRecord *rec, gint64 ended_at);
+void booth_intent_free(BoothIntent *intent);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothIntent, booth_intent_free)
+/* Takes temp and file. */
+void booth_intent_add_photo(BoothIntent *intent, char *temp, BoothRecordFile *file);
+
+/* Writes commits/<id>.intent durably: temporary file, fsync, rename, fsync of commits/. */
+gboolean booth_store_intent_write(BoothStore *store, const BoothIntent *intent, GError **error);
+/* Reads commits/<name>, refusing an intent that is not the session's its name gives or that
+ * names files other than those boothd gives the session's photos. */
+BoothIntent *booth_store_intent_read(BoothStore *store, const char *name, GError **error);
+/* One transaction: the session committed with the intent's fields and files, and note
+ * appended to its note unless NULL. BAD_STATE when the session is not active. */
+gboolean booth_store_db_commit(BoothStore *store, const BoothIntent *intent, const char *note,
+                               GError **error);
+/* Removes the session's intent; none is fine. commits/ is not synced: an intent that comes
+ * back after a power cut is of a commit already recorded or undone, which start-up tells
+ * from the session's status and its photos, and removes. */
+gboolean booth_store_intent_remove(BoothStore *store, const char *session_id, GError **error);

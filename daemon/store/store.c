@@ -155,6 +155,31 @@ booth_store_error_add(GError **error, const char *consequence)
 
 /* ---- SQLite plumbing ---- */
 
+const char *
+booth_store_db_advice(int code, int errsv)
+{
+  switch (code & 0xff) {
+  case SQLITE_FULL:
+    return "free disk space";
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return "the file is damaged and was left untouched; restore it from a backup or move it "
+           "aside so that a new one is started";
+  case SQLITE_READONLY:
+  case SQLITE_PERM:
+  case SQLITE_CANTOPEN:
+    return errsv ? booth_dir_advice(errsv) : "check --state-dir or StateDirectory= and its owner";
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return "another program holds the records database; stop it";
+  case SQLITE_IOERR:
+    return errsv ? booth_dir_advice(errsv)
+                 : "the disk reported an I/O error; check it (dmesg) before going on";
+  default:
+    return "check the state folder";
+  }
+}
+
 gboolean
 booth_store_db_fail(BoothStore *s, const char *doing, GError **error)
 {
@@ -162,34 +187,18 @@ booth_store_db_fail(BoothStore *s, const char *doing, GError **error)
   g_assert(doing);
 
   int code = sqlite3_extended_errcode(s->db);
-  const char *advice;
-  switch (code & 0xff) {
-  case SQLITE_FULL:
-    advice = "free disk space";
-    break;
-  case SQLITE_CORRUPT:
-  case SQLITE_NOTADB:
-    advice = "the file is damaged and was left untouched; restore it from a backup or move it "
-             "aside so that a new one is started";
-    break;
-  case SQLITE_READONLY:
-  case SQLITE_PERM:
-  case SQLITE_CANTOPEN:
-    advice = "check --state-dir or StateDirectory= and its owner";
-    break;
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED:
-    advice = "another program holds the records database; stop it";
-    break;
-  case SQLITE_IOERR:
-    advice = "the disk reported an I/O error; check it (dmesg) before going on";
-    break;
-  default:
-    advice = "check the state folder";
-    break;
-  }
+  /* SQLite says "disk I/O error" for any failed write and keeps no errno for it
+   * (sqlite3_system_errno() is 0 after a failed write to the WAL). A probe written to the
+   * state folder tells a file system turned read-only or full from a failing disk, so that
+   * the advice is the one the photo files get. */
+  int errsv = 0;
+  if ((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_READONLY)
+    errsv = booth_dir_probe_errno(s->root);
+  g_autofree char *why = errsv
+                             ? g_strdup_printf("%s (%s)", sqlite3_errmsg(s->db), g_strerror(errsv))
+                             : g_strdup(sqlite3_errmsg(s->db));
   g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE, "cannot %s in %s: %s — %s", doing,
-              s->db_path, sqlite3_errmsg(s->db), advice);
+              s->db_path, why, booth_store_db_advice(code, errsv));
   return FALSE;
 }
 
@@ -536,7 +545,10 @@ open_dirs(BoothStore *s, GError **error)
   struct {
     const char *name;
     BoothDir **dir;
-  } subs[] = {{"photos", &s->photos}, {"candidates", &s->candidates}, {"abandoned", &s->abandoned}};
+  } subs[] = {{"photos", &s->photos},
+              {"candidates", &s->candidates},
+              {"abandoned", &s->abandoned},
+              {"commits", &s->commits}};
   for (gsize i = 0; i < G_N_ELEMENTS(subs); i++) {
     g_autofree char *path = g_build_filename(s->dir, subs[i].name, NULL);
     *subs[i].dir = booth_dir_open(path, 0750, error);
@@ -652,6 +664,7 @@ booth_store_free(BoothStore *s)
   g_clear_pointer(&s->photos, booth_dir_free);
   g_clear_pointer(&s->candidates, booth_dir_free);
   g_clear_pointer(&s->abandoned, booth_dir_free);
+  g_clear_pointer(&s->commits, booth_dir_free);
   g_free(s->dir);
   g_free(s->db_path);
   g_free(s);

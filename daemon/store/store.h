@@ -3,12 +3,18 @@
  * - a commit is durable before it returns TRUE (files fsynced and renamed, folder fsynced,
  *   then one SQLite transaction in WAL mode with synchronous=FULL), and a failed commit leaves
  *   nothing half-visible: no new file, no changed record, the candidate still there;
+ * - a commit is whole or absent, for all its photos together, whatever point a crash stops it
+ *   at: an intent naming every photo is durable before the first one takes its real name, and
+ *   start-up finishes the commit from it (every photo, the checks, overrides and note) or,
+ *   when a photo it names is missing or damaged, undoes it. A committed record never lacks
+ *   a photo it was committed with;
  * - nothing captured is lost: an abandoned or interrupted session keeps its candidate in
  *   abandoned/, recorded like any other file;
  * - booth_store_reconcile() repairs, at start-up, whatever a crash left behind, and reports
  *   every repair.
  * Layout of the state folder: records.db, photos/<id>_<profile>.jpg, candidates/<id>.jpg,
- * abandoned/<id>.jpg. File names come from the session id and profile only, never the code.
+ * abandoned/<id>.jpg, commits/<id>.intent (only while a commit is in progress or after a
+ * crash). File names come from the session id and profile only, never the code.
  * A store is used from one thread at a time. Every storage failure is BOOTH_ERROR_STORAGE
  * with the path, the system's reason and what to do about it. */
 #pragma once
@@ -82,8 +88,9 @@ gboolean booth_store_save_candidate(BoothStore *store, const char *session_id, G
 gboolean booth_store_discard_candidate(BoothStore *store, const char *session_id, GError **error);
 
 /* Commits the active session rec->session_id with its photos (at least one, one per
- * profile): files first, then one transaction that sets status committed with ended_at,
- * attempts, checks, overrides and note (NULL keeps the stored text) and records the files.
+ * profile): files first (temporary files, then the intent, then their real names), then one
+ * transaction that sets status committed with ended_at, attempts, checks, overrides and note
+ * (NULL keeps the stored text; given, they must be UTF-8) and records the files.
  * On success rec->files, rec->status and rec->ended_at are filled and the candidate is
  * removed. Not active -> BOOTH_ERROR_BAD_STATE and no file is touched. */
 gboolean booth_store_commit(BoothStore *store, BoothRecord *rec, const BoothPhotoOut *photos,

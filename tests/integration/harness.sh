@@ -227,6 +227,19 @@ booth_daemon_kill9() {
   echo "# boothd killed (status $status)"
 }
 
+# booth_daemon_wait_exit [TIMEOUT_S=10]: waits for boothd to exit by itself (a crash, as
+# fault injection makes it) and reaps it; BOOTHD_STATUS is its exit status. Returns false,
+# boothd still running, after TIMEOUT_S.
+booth_daemon_wait_exit() {
+  local pid=$BOOTHD_PID status=0
+  [[ -n $pid ]] || fail "booth_daemon_wait_exit: boothd is not running"
+  booth__wait_gone "$pid" "${1:-10}" || return 1
+  wait "$pid" || status=$?
+  BOOTHD_PID=
+  BOOTHD_STATUS=$status
+  echo "# boothd exited (status $status)"
+}
+
 # ctl ARGS...: boothctl on the private bus.
 ctl() {
   "$BOOTHCTL" --bus "$BUS_ADDR" "$@"

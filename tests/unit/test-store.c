@@ -12,11 +12,13 @@
 #include <ftw.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -611,6 +613,7 @@ test_commit_record_failure(Fixture *f, gconstpointer data)
   g_assert_nonnull(strstr(error->message, "candidate is kept"));
   g_clear_error(&error);
   g_assert_cmpuint(count_in(f, "photos"), ==, 0);
+  g_assert_cmpuint(count_in(f, "commits"), ==, 0);
   g_autofree char *cpath = state_path(f, "candidates", "dbfail.jpg");
   g_assert_true(g_file_test(cpath, G_FILE_TEST_EXISTS));
   g_autoptr(BoothRecord) got = booth_store_get(f->store, "dbfail", &error);
@@ -645,11 +648,13 @@ test_reconcile_tmp(Fixture *f, gconstpointer data)
   g_assert_cmpuint(none->len, ==, 0);
 }
 
+/* A photo of an active session with no intent (a store written before intents, or a hand):
+ * it is kept and recorded, and the session ends as interrupted, never as committed, since
+ * nothing says the commit had all its photos. */
 static void
 test_reconcile_photo_of_active(Fixture *f, gconstpointer data)
 {
   (void)data;
-  /* The daemon stopped after renaming the photo and before recording it. */
   g_autoptr(GBytes) code = g_bytes_new_static("CHSI\0code", 9);
   begin(f->store, "mid", code, 0);
   g_autoptr(GBytes) cand = jpeg_like(480, 640, 2500, 4);
@@ -660,19 +665,19 @@ test_reconcile_photo_of_active(Fixture *f, gconstpointer data)
   fixture_reopen(f);
 
   g_autoptr(GPtrArray) report = reconcile(f->store);
-  g_assert_true(report_has(report, "completed its commit"));
+  g_assert_true(report_has(report, "session mid (active): recorded"));
+  g_assert_true(report_has(report, "session mid was active when the daemon stopped"));
   g_autoptr(GError) error = NULL;
   g_autoptr(BoothRecord) got = booth_store_get(f->store, "mid", &error);
   g_assert_no_error(error);
-  g_assert_cmpstr(got->status, ==, "committed");
-  g_assert_nonnull(strstr(got->note, "recovered at start-up"));
+  g_assert_cmpstr(got->status, ==, "interrupted");
+  g_assert_nonnull(strstr(got->note, "photo recorded at start-up"));
   g_assert_true(g_bytes_equal(got->code, code));
   BoothRecordFile *pf = file_of(got, "chsi-upload");
   assert_file_matches(pf, photo);
   g_assert_cmpstr(pf->path, ==, ppath);
   g_assert_cmpint(pf->width, ==, 480);
   g_assert_cmpint(pf->height, ==, 640);
-  /* Its candidate was not removed by the commit; it is kept, not deleted. */
   assert_file_matches(file_of(got, "candidate"), cand);
 
   g_autoptr(GPtrArray) second = reconcile(f->store);
@@ -807,6 +812,399 @@ test_reconcile_candidates(Fixture *f, gconstpointer data)
 
   g_autoptr(GPtrArray) second = reconcile(f->store);
   g_assert_cmpuint(second->len, ==, 0);
+}
+
+/* ---- crashes during a commit ---- */
+
+/* A crash is a SIGKILL of a child that runs a store call, raised by the store's step hook
+ * right after a named durable step: what is on disk then is exactly what a crash there leaves
+ * (the page cache survives a SIGKILL; a power cut is not simulated). The parent reopens the
+ * store, reconciles and checks that the commit is whole or undone, never half. */
+
+#define CRASH_ID "crash-1"
+#define CRASH_CHECKS "{\"background\":{\"pass\":false},\"tilt\":{\"pass\":false}}"
+#define CRASH_OVERRIDES "background,tilt"
+#define CRASH_NOTE "committed by desk 2"
+#define CRASH_ATTEMPTS 3
+
+typedef struct {
+  GBytes *candidate;
+  GBytes *upload;
+  GBytes *final;
+} CrashPhotos;
+
+static void
+crash_photos_init(CrashPhotos *p)
+{
+  p->candidate = jpeg_like(480, 640, 3000, 0x61);
+  p->upload = jpeg_like(480, 640, 40000, 0x62);
+  p->final = jpeg_like(390, 567, 25000, 0x63);
+}
+
+static void
+crash_photos_clear(CrashPhotos *p)
+{
+  g_bytes_unref(p->candidate);
+  g_bytes_unref(p->upload);
+  g_bytes_unref(p->final);
+}
+
+typedef struct {
+  const char *step; /* die after this step; NULL for any */
+  guint n;          /* ... the n-th time it is reached */
+  guint seen;
+  int fd; /* every step reached is written here, one per line */
+} CrashAt;
+
+static void
+crash_hook(const char *step, gpointer data)
+{
+  CrashAt *c = data;
+  g_autofree char *line = g_strdup_printf("%s\n", step);
+  if (write(c->fd, line, strlen(line)) != (ssize_t)strlen(line))
+    _exit(3);
+  if ((!c->step || g_str_equal(step, c->step)) && ++c->seen == c->n)
+    raise(SIGKILL);
+}
+
+typedef void (*StoreAction)(BoothStore *store, gconstpointer data);
+
+/* Runs action on the state folder in a child that dies after the n-th step (named step, or
+ * any when NULL). TRUE when it died there, FALSE when the action finished first; *steps
+ * gets the steps it reached, one per line. */
+static gboolean
+run_until_crash(const char *state, const char *step, guint n, StoreAction action,
+                gconstpointer data, char **steps)
+{
+  int fds[2];
+  g_assert_cmpint(pipe(fds), ==, 0);
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    g_autoptr(GError) error = NULL;
+    BoothStore *store = booth_store_open(state, &error);
+    g_assert_no_error(error);
+    CrashAt at = {.step = step, .n = n, .fd = fds[1]};
+    store->step_hook = crash_hook;
+    store->step_data = &at;
+    action(store, data);
+    booth_store_free(store);
+    _exit(0);
+  }
+  close(fds[1]);
+  g_autoptr(GString) out = g_string_new(NULL);
+  char buf[256];
+  ssize_t r;
+  while ((r = read(fds[0], buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
+    if (r > 0)
+      g_string_append_len(out, buf, r);
+  close(fds[0]);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  *steps = g_string_free(g_steal_pointer(&out), FALSE);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return FALSE;
+  if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+    g_error("the child failed (status 0x%x) after the steps:\n%s", status, *steps);
+  return TRUE;
+}
+
+static void
+commit_action(BoothStore *store, gconstpointer data)
+{
+  const CrashPhotos *p = data;
+  g_autoptr(BoothRecord) rec = new_record(CRASH_ID, NULL);
+  rec->attempts = CRASH_ATTEMPTS;
+  rec->checks_json = g_strdup(CRASH_CHECKS);
+  rec->overrides = g_strdup(CRASH_OVERRIDES);
+  rec->note = g_strdup(CRASH_NOTE);
+  BoothPhotoOut photos[] = {{"chsi-upload", p->upload, 480, 640, 92},
+                            {"chsi-final", p->final, 390, 567, 75}};
+  g_autoptr(GError) error = NULL;
+  g_assert_true(booth_store_commit(store, rec, photos, G_N_ELEMENTS(photos), &error));
+  g_assert_no_error(error);
+}
+
+static void
+reconcile_action(BoothStore *store, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GPtrArray) report = reconcile(store);
+}
+
+/* A fresh state folder with the active session CRASH_ID and its candidate; the store is
+ * closed, for a child to open. */
+static void
+crash_setup(Fixture *f, const CrashPhotos *p)
+{
+  fixture_set_up(f, NULL);
+  g_autoptr(GBytes) code = g_bytes_new_static("XJM1:code", 9);
+  begin(f->store, CRASH_ID, code, 0);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(booth_store_save_candidate(f->store, CRASH_ID, p->candidate, NULL, &error));
+  g_assert_no_error(error);
+  g_clear_pointer(&f->store, booth_store_free);
+}
+
+static int
+find_leftover(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void)st;
+  (void)ftw;
+  if (flag == FTW_F && (g_str_has_suffix(path, ".tmp") || g_str_has_suffix(path, ".intent")))
+    g_error("left behind after reconciliation: %s", path);
+  return 0;
+}
+
+/* After reconciliation the commit of CRASH_ID is whole (TRUE) or undone (FALSE), and
+ * nothing half-done is left: no temporary file, no intent. */
+static gboolean
+assert_whole_or_undone(Fixture *f, const CrashPhotos *p)
+{
+  nftw(f->state, find_leftover, 16, FTW_PHYS);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothRecord) got = booth_store_get(f->store, CRASH_ID, &error);
+  g_assert_no_error(error);
+  BoothRecordFile *candidate = file_of(got, "candidate");
+  if (candidate)
+    assert_file_matches(candidate, p->candidate);
+  if (g_str_equal(got->status, "committed")) {
+    assert_file_matches(file_of(got, "chsi-upload"), p->upload);
+    assert_file_matches(file_of(got, "chsi-final"), p->final);
+    g_assert_cmpint(file_of(got, "chsi-final")->quality, ==, 75);
+    g_assert_cmpint(file_of(got, "chsi-final")->width, ==, 390);
+    g_assert_cmpstr(got->checks_json, ==, CRASH_CHECKS);
+    g_assert_cmpstr(got->overrides, ==, CRASH_OVERRIDES);
+    g_assert_nonnull(got->note);
+    g_assert_nonnull(strstr(got->note, CRASH_NOTE));
+    g_assert_cmpuint(got->attempts, ==, CRASH_ATTEMPTS);
+    g_assert_cmpint(got->ended_at, >, 0);
+    g_assert_cmpuint(count_in(f, "photos"), ==, 2);
+    g_assert_cmpuint(got->files->len, ==, candidate ? 3 : 2);
+    return TRUE;
+  }
+  /* Undone: the session ends as one the daemon stopped in, its candidate kept. */
+  g_assert_cmpstr(got->status, ==, "interrupted");
+  g_assert_cmpuint(count_in(f, "photos"), ==, 0);
+  g_assert_nonnull(candidate);
+  g_assert_cmpuint(got->files->len, ==, 1);
+  return FALSE;
+}
+
+/* Reconciles twice: the second finds nothing left to repair. */
+static void
+reconcile_settles(Fixture *f)
+{
+  g_autoptr(GPtrArray) first = reconcile(f->store);
+  g_autoptr(GPtrArray) second = reconcile(f->store);
+  for (guint i = 0; i < second->len; i++)
+    g_printerr("second reconciliation: %s\n", (char *)second->pdata[i]);
+  g_assert_cmpuint(second->len, ==, 0);
+}
+
+/* A crash after every step of a two-profile commit: once the intent is durable the commit is
+ * completed at start-up with its checks, overrides and note; before, it is undone. */
+static void
+test_crash_commit(void)
+{
+  CrashPhotos p;
+  crash_photos_init(&p);
+  guint points = 0, whole = 0, rolled_back = 0;
+  for (guint n = 1;; n++) {
+    Fixture f;
+    crash_setup(&f, &p);
+    g_autofree char *steps = NULL;
+    gboolean crashed = run_until_crash(f.state, NULL, n, commit_action, &p, &steps);
+    if (!crashed) {
+      fixture_tear_down(&f, NULL);
+      break;
+    }
+    points++;
+    fixture_open(&f);
+    reconcile_settles(&f);
+    gboolean is_whole = assert_whole_or_undone(&f, &p);
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(steps), "\n", -1);
+    g_test_message("crash after step %u (%s): %s", n, lines[g_strv_length(lines) - 1],
+                   is_whole ? "committed whole" : "rolled back");
+    g_assert_cmpint(is_whole, ==, g_strv_contains((const char *const *)lines, "intent-written"));
+    if (is_whole)
+      whole++;
+    else
+      rolled_back++;
+    fixture_tear_down(&f, NULL);
+  }
+  g_test_message("crash points: %u, committed whole: %u, rolled back: %u", points, whole,
+                 rolled_back);
+  g_assert_cmpuint(points, >=, 10);
+  crash_photos_clear(&p);
+}
+
+/* A crash during the start-up repair of a crashed commit is repaired by the next start. */
+static void
+test_crash_reconcile(void)
+{
+  CrashPhotos p;
+  crash_photos_init(&p);
+  guint points = 0;
+  for (guint n = 1;; n++) {
+    gboolean commit_crashed = TRUE;
+    for (guint m = 1; commit_crashed; m++) {
+      Fixture f;
+      crash_setup(&f, &p);
+      g_autofree char *steps = NULL, *repair_steps = NULL;
+      commit_crashed = run_until_crash(f.state, NULL, n, commit_action, &p, &steps);
+      gboolean repair_crashed =
+          commit_crashed &&
+          run_until_crash(f.state, NULL, m, reconcile_action, NULL, &repair_steps);
+      if (repair_crashed) {
+        points++;
+        fixture_open(&f);
+        reconcile_settles(&f);
+        gboolean is_whole = assert_whole_or_undone(&f, &p);
+        g_assert_cmpint(is_whole, ==, strstr(steps, "intent-written\n") != NULL);
+      }
+      fixture_tear_down(&f, NULL);
+      if (!repair_crashed)
+        break;
+    }
+    if (!commit_crashed)
+      break;
+  }
+  g_test_message("crash points during the repair: %u", points);
+  g_assert_cmpuint(points, >=, 5);
+  crash_photos_clear(&p);
+}
+
+/* The name of the one file in folder whose name holds needle. */
+static char *
+find_in(Fixture *f, const char *folder, const char *needle)
+{
+  g_autofree char *dir = g_build_filename(f->state, folder, NULL);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  g_assert_nonnull(d);
+  char *found = NULL;
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    if (strstr(name, needle)) {
+      g_assert_null(found);
+      found = g_build_filename(dir, name, NULL);
+    }
+  }
+  g_assert_nonnull(found);
+  return found;
+}
+
+typedef struct {
+  const char *step;  /* the commit crashes after the first one */
+  gboolean truncate; /* the chsi-final temporary file is damaged instead of removed */
+} LostCase;
+
+/* A crashed commit whose chsi-final photo is then lost or damaged (a disk error, a hand). */
+static void
+lost_setup(Fixture *f, const CrashPhotos *p, const LostCase *c)
+{
+  crash_setup(f, p);
+  g_autofree char *steps = NULL;
+  g_assert_true(run_until_crash(f->state, c->step, 1, commit_action, p, &steps));
+  g_autofree char *tmp = find_in(f, "photos", "_chsi-final.jpg.");
+  if (c->truncate)
+    g_assert_cmpint(truncate(tmp, 1000), ==, 0);
+  else
+    g_assert_cmpint(unlink(tmp), ==, 0);
+}
+
+/* A photo of the commit lost or damaged after the crash: the commit cannot be completed
+ * whole, so it is undone, reported, and its candidate kept; a crash during the undo is
+ * finished by the next start. */
+static void
+test_crash_photo_lost(void)
+{
+  CrashPhotos p;
+  crash_photos_init(&p);
+  static const LostCase cases[] = {
+      {"intent-written", TRUE}, {"intent-written", FALSE}, {"photo-renamed", FALSE}};
+  guint points = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    Fixture f;
+    lost_setup(&f, &p, &cases[i]);
+    fixture_open(&f);
+    g_autoptr(GPtrArray) report = reconcile(f.store);
+    g_assert_false(assert_whole_or_undone(&f, &p));
+    g_assert_true(report_has(report, "session " CRASH_ID ": undoing its commit"));
+    g_assert_true(report_has(report, cases[i].truncate ? "is damaged" : "is missing"));
+    g_assert_true(report_has(report, "a photo of the undone commit"));
+    g_autoptr(GPtrArray) second = reconcile(f.store);
+    g_assert_cmpuint(second->len, ==, 0);
+    fixture_tear_down(&f, NULL);
+
+    for (guint m = 1;; m++) {
+      lost_setup(&f, &p, &cases[i]);
+      g_autofree char *steps = NULL;
+      gboolean crashed = run_until_crash(f.state, NULL, m, reconcile_action, NULL, &steps);
+      if (crashed) {
+        points++;
+        fixture_open(&f);
+        reconcile_settles(&f);
+        g_assert_false(assert_whole_or_undone(&f, &p));
+      }
+      fixture_tear_down(&f, NULL);
+      if (!crashed)
+        break;
+    }
+  }
+  g_test_message("crash points during the undo: %u", points);
+  g_assert_cmpuint(points, >=, 3 * G_N_ELEMENTS(cases));
+  crash_photos_clear(&p);
+}
+
+/* An intent that cannot be read (a damaged disk) or that names a file boothd would not give
+ * the session's photo (a hand): nothing of its session is touched, nor the file it names, its
+ * photos are not taken for interrupted writes, and every start says so until it is dealt
+ * with; once it is removed by hand the session ends as interrupted. */
+static void
+test_crash_intent_unreadable(void)
+{
+  CrashPhotos p;
+  crash_photos_init(&p);
+  for (int hostile = 0; hostile < 2; hostile++) {
+    Fixture f;
+    crash_setup(&f, &p);
+    g_autofree char *steps = NULL;
+    g_assert_true(run_until_crash(f.state, "photo-renamed", 1, commit_action, &p, &steps));
+    g_autofree char *intent = state_path(&f, "commits", CRASH_ID ".intent");
+    g_autofree char *victim = state_path(&f, "abandoned", "other.jpg");
+    write_bytes(victim, p.candidate);
+    if (hostile) {
+      g_autoptr(GKeyFile) kf = g_key_file_new();
+      g_assert_true(g_key_file_load_from_file(kf, intent, G_KEY_FILE_NONE, NULL));
+      g_key_file_set_string(kf, "photo chsi-final", "name", "../abandoned/other.jpg");
+      g_assert_true(g_key_file_save_to_file(kf, intent, NULL));
+    } else {
+      g_assert_true(g_file_set_contents(intent, "[commit]\nformat=1\nsession=", -1, NULL));
+    }
+    fixture_open(&f);
+    for (int round = 0; round < 2; round++) {
+      g_autoptr(GPtrArray) report = reconcile(f.store);
+      g_assert_true(report_has(report, "cannot read commit intent"));
+      g_assert_true(report_has(report, "left as they are"));
+      g_autoptr(BoothRecord) got = booth_store_get(f.store, CRASH_ID, NULL);
+      g_assert_cmpstr(got->status, ==, "active");
+      g_assert_cmpuint(got->files->len, ==, 0);
+      g_assert_cmpuint(count_in(&f, "photos"), ==, 2); /* one placed, one temporary */
+      g_autoptr(GBytes) untouched = read_bytes(victim);
+      g_assert_true(g_bytes_equal(untouched, p.candidate));
+    }
+    g_assert_cmpint(unlink(intent), ==, 0);
+    g_autoptr(GPtrArray) report = reconcile(f.store);
+    g_assert_true(report_has(report, "a write interrupted before it completed"));
+    g_assert_true(report_has(report, "session " CRASH_ID " was active when the daemon stopped"));
+    g_autoptr(BoothRecord) got = booth_store_get(f.store, CRASH_ID, NULL);
+    g_assert_cmpstr(got->status, ==, "interrupted");
+    g_assert_nonnull(file_of(got, "candidate"));
+    fixture_tear_down(&f, NULL);
+  }
+  crash_photos_clear(&p);
 }
 
 static void
@@ -965,6 +1363,155 @@ test_open_read_only(void)
   g_test_trap_assert_passed();
 }
 
+/* An ext4 image on a loop device, mounted at where with errors=remount-ro (in the caller's
+ * private mount namespace). Returns the file that makes the file system fail as a disk error
+ * does, turning it read-only under open files: /sys/fs/ext4/<dev>/trigger_fs_error. NULL
+ * when any of this is not permitted here. */
+static char *
+mount_ext4_image(const char *image, const char *where)
+{
+  int fd = open(image, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return NULL;
+  gboolean sized = ftruncate(fd, 16 * 1024 * 1024) == 0;
+  close(fd);
+  const char *mkfs[] = {"mkfs.ext4", "-q", "-F", image, NULL};
+  const char *mnt[] = {"mount", "-o", "loop,errors=remount-ro", image, where, NULL};
+  int status = -1;
+  if (!sized ||
+      !g_spawn_sync(NULL, (char **)mkfs, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status(status, NULL))
+    return NULL;
+  if (!g_spawn_sync(NULL, (char **)mnt, NULL,
+                    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status(status, NULL))
+    return NULL;
+  struct stat st;
+  if (stat(where, &st) < 0)
+    return NULL;
+  g_autofree char *link =
+      g_strdup_printf("/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+  g_autofree char *target = g_file_read_link(link, NULL);
+  if (!target)
+    return NULL;
+  g_autofree char *dev = g_path_get_basename(target);
+  char *trigger = g_build_filename("/sys/fs/ext4", dev, "trigger_fs_error", NULL);
+  if (access(trigger, W_OK) == 0)
+    return trigger;
+  g_free(trigger);
+  return NULL;
+}
+
+static gboolean
+can_fail_ext4(void)
+{
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  if (pid == 0) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-probe-XXXXXX", NULL);
+    g_autofree char *image = tmp ? g_build_filename(tmp, "ext4.img", NULL) : NULL;
+    g_autofree char *where = tmp ? g_build_filename(tmp, "mnt", NULL) : NULL;
+    g_autofree char *trigger = NULL;
+    if (tmp && mkdir(where, 0700) == 0 && enter_mount_namespace())
+      trigger = mount_ext4_image(image, where);
+    if (trigger)
+      umount2(where, MNT_DETACH);
+    if (tmp)
+      rm_rf(tmp);
+    _exit(trigger ? 0 : 1);
+  }
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void
+assert_read_only_advice(const GError *error)
+{
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  if (!strstr(error->message, booth_dir_advice(EROFS)))
+    g_error("expected the read-only advice \"%s\" in \"%s\"", booth_dir_advice(EROFS),
+            error->message);
+}
+
+/* SQLite's "disk I/O error" gets the advice for what writing to the state folder fails with,
+ * as the photo files do; without such a reason it is the disk's. */
+static void
+test_db_advice(void)
+{
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_WRITE, EROFS), ==, booth_dir_advice(EROFS));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_FSYNC, ENOSPC), ==, "free disk space");
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_IOERR_WRITE, EIO), ==, booth_dir_advice(EIO));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_IOERR_WRITE, 0), "(dmesg)"));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_READONLY, EROFS), ==, booth_dir_advice(EROFS));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_READONLY, 0), "its owner"));
+  g_assert_cmpstr(booth_store_db_advice(SQLITE_FULL, 0), ==, "free disk space");
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_CORRUPT, 0), "restore it from a backup"));
+  g_assert_nonnull(strstr(booth_store_db_advice(SQLITE_BUSY, 0), "another program"));
+}
+
+/* The state folder turns read-only under a running store (a disk error on a file system
+ * mounted errors=remount-ro): every call that writes says so, Cancel included. */
+static void
+test_read_only_later(void)
+{
+  if (g_test_subprocess()) {
+    g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", NULL);
+    g_autofree char *image = g_build_filename(tmp, "ext4.img", NULL);
+    g_autofree char *state = g_build_filename(tmp, "state", NULL);
+    g_assert_cmpint(mkdir(state, 0750), ==, 0);
+    g_assert_true(enter_mount_namespace());
+    g_autofree char *trigger = mount_ext4_image(image, state);
+    g_assert_nonnull(trigger);
+
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothStore) store = booth_store_open(state, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) cand = jpeg_like(480, 640, 3000, 1);
+    for (int i = 0; i < 2; i++) {
+      g_autofree char *id = g_strdup_printf("ro-%d", i);
+      begin(store, id, NULL, 0);
+      g_assert_true(booth_store_save_candidate(store, id, cand, NULL, &error));
+      g_assert_no_error(error);
+    }
+    /* The kernel logs an ext4 error for this; it is the test's, not the disk's. */
+    int fd = open(trigger, O_WRONLY | O_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, "1", 1), ==, 1);
+    close(fd);
+
+    g_assert_false(booth_store_end(store, "ro-0", "cancelled", NULL, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    g_assert_false(booth_store_end(store, "ro-0", "abandoned", NULL, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    g_assert_false(booth_store_save_candidate(store, "ro-1", cand, NULL, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+    BoothPhotoOut photo = {"chsi-upload", cand, 480, 640, 90};
+    g_autoptr(BoothRecord) rec = new_record("ro-1", NULL);
+    g_assert_false(booth_store_commit(store, rec, &photo, 1, &error));
+    assert_read_only_advice(error);
+    g_clear_error(&error);
+
+    g_clear_pointer(&store, booth_store_free);
+    umount2(state, MNT_DETACH);
+    rm_rf(tmp);
+    return;
+  }
+  if (!can_fail_ext4()) {
+    g_test_skip("cannot mount an ext4 image on a loop device and make it fail here (needs root, "
+                "loop devices, mkfs.ext4 and /sys/fs/ext4); a read-only file system is not "
+                "simulated");
+    return;
+  }
+  g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed();
+}
+
 static void
 test_open_damaged(void)
 {
@@ -1091,11 +1638,17 @@ main(int argc, char **argv)
   ADD("/store/reconcile/interrupted", test_reconcile_interrupted);
   ADD("/store/reconcile/candidates", test_reconcile_candidates);
 #undef ADD
+  g_test_add_func("/store/crash/commit", test_crash_commit);
+  g_test_add_func("/store/crash/reconcile", test_crash_reconcile);
+  g_test_add_func("/store/crash/photo-lost", test_crash_photo_lost);
+  g_test_add_func("/store/crash/intent-unreadable", test_crash_intent_unreadable);
   g_test_add_func("/store/jpeg-size", test_jpeg_size);
   g_test_add_func("/store/open/under-a-file", test_open_under_file);
   g_test_add_func("/store/open/unwritable", test_open_unwritable);
   g_test_add_func("/store/open/read-only", test_open_read_only);
   g_test_add_func("/store/open/damaged", test_open_damaged);
   g_test_add_func("/store/full-disk", test_full_disk);
+  g_test_add_func("/store/read-only-later", test_read_only_later);
+  g_test_add_func("/store/db-advice", test_db_advice);
   return g_test_run();
 }
