@@ -5,6 +5,9 @@
 #include "core/session.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "analysis/code.h"
 #include "core/booth-private.h"
@@ -551,9 +554,8 @@ typedef struct {
 } CaptureJob;
 
 static void
-capture_work(Booth *b, gpointer data)
+capture_burst(Booth *b, CaptureJob *j)
 {
-  CaptureJob *j = data;
   /* Frames after the request (the student is posed now, not a frame ago): full-size stills
    * after autofocus where the camera has them, the next frames of the stream otherwise. */
   g_autoptr(GPtrArray) burst = booth_camera_supervisor_capture(
@@ -570,6 +572,17 @@ capture_work(Booth *b, gpointer data)
   if (main &&
       !booth_store_save_candidate(b->store, j->id, main->jpeg, &j->candidate->path, &j->error))
     g_clear_pointer(&j->candidate, booth_candidate_free);
+}
+
+static void
+capture_work(Booth *b, gpointer data)
+{
+  capture_burst(b, data);
+#ifdef __GLIBC__
+  /* The burst's full-size frames are gone now: give their pages back, or the heap of the
+   * job thread's arena stays at its high-water mark (RSS wandered 36-42 MiB in a soak). */
+  malloc_trim(0);
+#endif
 }
 
 static void
