@@ -150,14 +150,6 @@ booth_mailbox_close(BoothMailbox *mb)
   g_mutex_unlock(&mb->lock);
 }
 
-void
-booth_mailbox_reopen(BoothMailbox *mb)
-{
-  g_mutex_lock(&mb->lock);
-  mb->closed = FALSE;
-  g_mutex_unlock(&mb->lock);
-}
-
 BoothMailboxStats
 booth_mailbox_stats(BoothMailbox *mb)
 {

@@ -48,5 +48,4 @@ BoothFrame *booth_mailbox_wait(BoothMailbox *mb, guint64 after_seq, gint64 timeo
 BoothFrame *booth_mailbox_peek(BoothMailbox *mb);
 /* Wakes all waiters; later waits return NULL at once. */
 void booth_mailbox_close(BoothMailbox *mb);
-void booth_mailbox_reopen(BoothMailbox *mb);
 BoothMailboxStats booth_mailbox_stats(BoothMailbox *mb);

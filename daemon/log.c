@@ -22,12 +22,6 @@ booth_log_set_verbose(gboolean v)
   verbose = v;
 }
 
-gboolean
-booth_log_is_verbose(void)
-{
-  return verbose;
-}
-
 static int
 level_priority(GLogLevelFlags level)
 {

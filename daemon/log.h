@@ -6,7 +6,6 @@
 
 void booth_log_init(void);
 void booth_log_set_verbose(gboolean verbose);
-gboolean booth_log_is_verbose(void);
 void booth_log_write(GLogLevelFlags level, const char *topic, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 

@@ -6,7 +6,7 @@
 
 #include "analysis/faces.h"
 #include "analysis/framing.h"
-#include "config.h"
+#include "profile.h"
 #include "frame.h"
 
 typedef struct {

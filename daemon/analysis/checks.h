@@ -34,7 +34,7 @@
 
 #include <glib.h>
 
-#include "config.h"
+#include "profile.h"
 #include "frame.h"
 
 typedef struct {

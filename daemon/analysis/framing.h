@@ -16,7 +16,7 @@
 
 #include "analysis/faces.h"
 #include "analysis/geometry.h"
-#include "config.h"
+#include "profile.h"
 #include "frame.h"
 
 /* A sample whose colour is this far (CIE76) from the fitted background is foreign: another

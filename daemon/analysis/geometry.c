@@ -299,14 +299,3 @@ booth_geometry_solve(const BoothProfile *p, const BoothFace *face, int head_top,
   out->problems = problems;
   return problems == 0;
 }
-
-gboolean
-booth_geometry_crop(const BoothProfile *p, const BoothFace *face, int head_top, int frame_w,
-                    int frame_h, BoothBox *crop, GString *problem)
-{
-  g_assert(crop);
-  BoothGeometry g;
-  gboolean ok = booth_geometry_solve(p, face, head_top, frame_w, frame_h, &g, problem);
-  *crop = g.crop;
-  return ok;
-}

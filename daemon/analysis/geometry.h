@@ -9,7 +9,7 @@
 #include <glib.h>
 
 #include "analysis/faces.h"
-#include "config.h"
+#include "profile.h"
 
 /* Where the eye line sits in a face box when the detector found no eyes, in box heights
  * below the box top: the median over the 37 faces of dlib's annotated PASCAL photos that
@@ -59,6 +59,3 @@ double booth_geometry_face_centre(const BoothFace *face);
  * "face too near the left edge: the crop needs 37 px beyond the frame". */
 gboolean booth_geometry_solve(const BoothProfile *p, const BoothFace *face, int head_top,
                               int frame_w, int frame_h, BoothGeometry *out, GString *problem);
-/* booth_geometry_solve() for callers that only want the crop. */
-gboolean booth_geometry_crop(const BoothProfile *p, const BoothFace *face, int head_top,
-                             int frame_w, int frame_h, BoothBox *crop, GString *problem);

@@ -108,12 +108,6 @@ booth_camera_unref(BoothCamera *cam)
   cam->ops->destroy(cam);
 }
 
-void
-booth_camera_free(BoothCamera *cam)
-{
-  booth_camera_unref(cam);
-}
-
 GPtrArray *
 booth_camera_capture(BoothCamera *cam, guint count, guint64 after_seq, gint64 timeout_us,
                      GError **error)

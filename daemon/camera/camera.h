@@ -77,8 +77,6 @@ void booth_camera_stop(BoothCamera *cam);
 BoothCamera *booth_camera_ref(BoothCamera *cam);
 /* The last reference stops and destroys it. */
 void booth_camera_unref(BoothCamera *cam);
-/* For the sole owner: the same as booth_camera_unref(). */
-void booth_camera_free(BoothCamera *cam);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothCamera, booth_camera_unref)
 
 /* Takes count stills: the kind's own still capture (autofocus, a full-size stream), or else

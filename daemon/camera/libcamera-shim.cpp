@@ -100,17 +100,6 @@ booth_lc_manager_free(BoothLcManager *manager)
   delete manager;
 }
 
-char **
-booth_lc_manager_list(BoothLcManager *manager)
-{
-  g_assert(manager);
-  GPtrArray *ids = g_ptr_array_new();
-  for (const std::shared_ptr<Camera> &c : manager->cm->cameras())
-    g_ptr_array_add(ids, g_strdup(c->id().c_str()));
-  g_ptr_array_add(ids, nullptr);
-  return (char **)g_ptr_array_free(ids, FALSE);
-}
-
 const char *
 booth_lc_version(void)
 {

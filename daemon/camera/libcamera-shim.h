@@ -78,8 +78,6 @@ BoothLcManager *booth_lc_manager_new(BoothLcHotplugFunc hotplug, gpointer user_d
                                      GError **error);
 /* Every camera opened from it must be freed first. */
 void booth_lc_manager_free(BoothLcManager *manager);
-/* The ids of the cameras, in libcamera's order (NULL-terminated; g_strfreev). */
-char **booth_lc_manager_list(BoothLcManager *manager);
 const char *booth_lc_version(void);
 
 /* ---- one camera ---- */

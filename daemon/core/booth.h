@@ -13,7 +13,7 @@
 #include "analysis/analysis.h"
 #include "camera/camera-supervisor.h"
 #include "camera/camera.h"
-#include "config.h"
+#include "core/config.h"
 #include "core/intake.h"
 #include "frame.h"
 #include "store/store.h"

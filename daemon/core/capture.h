@@ -5,7 +5,7 @@
 #pragma once
 
 #include "analysis/analysis.h"
-#include "config.h"
+#include "core/config.h"
 
 /* One profile's photo of a candidate. */
 typedef struct {

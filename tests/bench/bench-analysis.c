@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "analysis/analysis.h"
 #include "core/capture.h"
 #include "photo/crop.h"

@@ -4,7 +4,7 @@
  * neither; an error is INVALID_ARGUMENT, names the file and is valid UTF-8 (it goes to the
  * journal and to the operator); a result holds only what the key tables allow. */
 #include "camera/camera.h"
-#include "config.h"
+#include "core/config.h"
 #include "error.h"
 #include "photo/image.h"
 

@@ -33,9 +33,9 @@ mjpeg)
   max_len=65536
   ;;
 config)
-  # config.c checks pixel formats through the camera layer; built without libcamera here, it
+  # core/keyfile.c checks pixel formats through the camera layer; built without libcamera here, it
   # takes the converter's names.
-  sources=("$src/daemon/config.c" "$src/daemon/camera/camera.c" "$src/daemon/camera/camera-file.c"
+  sources=("$src/daemon/core/config.c" "$src/daemon/core/keyfile.c" "$src/daemon/core/profile.c" "$src/daemon/camera/camera.c" "$src/daemon/camera/camera-file.c"
     "$src/daemon/camera/convert.c" "$src/daemon/photo/image.c" "$src/daemon/file.c" "${base[@]}")
   pkgs=(glib-2.0 libturbojpeg libpng libsystemd)
   includes+=(-I"${BOOTH_BUILD_ROOT:?BOOTH_BUILD_ROOT must name the build tree (boothd-build.h)}")

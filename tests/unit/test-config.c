@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "error.h"
 
 static char *tmpdir;

@@ -10,7 +10,7 @@
 #include "analysis/faces.h"
 #include "analysis/framing.h"
 #include "analysis/geometry.h"
-#include "config.h"
+#include "core/config.h"
 #include "photo/crop.h"
 #include "photo/image.h"
 #include "photo/jpeg.h"

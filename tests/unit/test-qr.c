@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "analysis/analysis.h"
 #include "analysis/code.h"
 #include "analysis/qr.h"

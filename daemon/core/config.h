@@ -1,57 +1,14 @@
-/* boothd.conf (GKeyFile) and photo profiles (one GKeyFile each under profiles/).
- * Every key is declared in a table: an unknown group or key, a key set twice in a group (both
- * lines named), or a value of the wrong type or out of range, stops loading with the file, the
- * line and the key named. The files are read as booth_file_read() reads them: a regular file
- * of at most 256 KiB, so a FIFO, a device or a runaway file is refused at once, saying what it
+/* boothd.conf (GKeyFile) and photo profiles (one GKeyFile each under profiles/), read by
+ * core/keyfile.c. Every key is declared in a table: an unknown group or key, a key set twice in a
+ * group (both lines named), or a value of the wrong type or out of range, stops loading with the
+ * file, the line and the key named. The files are read as booth_file_read() reads them: a regular
+ * file of at most 256 KiB, so a FIFO, a device or a runaway file is refused at once, saying what it
  * is or how large. */
 #pragma once
 
 #include <glib.h>
 
-typedef struct {
-  char *name; /* file stem: chsi-upload */
-  char *description;
-  char *path;
-  int width; /* output size in pixels */
-  int height;
-  int aspect_w; /* crop aspect, e.g. 3:4 */
-  int aspect_h;
-  int min_kb; /* JPEG size window, 1 KB = 1024 bytes */
-  int max_kb;
-  int min_quality; /* lowest JPEG quality allowed */
-  int dpi;         /* JFIF density written into the file */
-
-  /* [Geometry], in output pixels. A key left out takes the CHSI proportions at the
-   * profile's size (head top 50-110 and eye line 200-300 of 640, face width 180-300 and
-   * centre 24 of 480). */
-  int head_top_min; /* rows from the top edge to the top of the head (hair included) */
-  int head_top_max;
-  int eye_line_min; /* rows from the top edge to the line through the eye centres */
-  int eye_line_max;
-  int face_width_min; /* cheek to cheek */
-  int face_width_max;
-  double face_width_factor; /* face width = face detector box width * this */
-  int centre_max;           /* the face centre may be this far off the middle column */
-  double max_enlarge;       /* output pixels per frame pixel at most: enlarging adds no detail */
-
-  /* [Background] */
-  guint8 background[3];
-  double bg_max_distance; /* CIE76 colour distance of the measured mean from background */
-  double bg_max_spread;   /* RMS colour distance around the fitted smooth background */
-  double bg_max_gradient; /* colour change of the fitted background across the photo */
-  double bg_max_foreign;  /* share of the background region that is not background */
-
-  /* [Checks] */
-  double max_tilt_deg; /* eye line off horizontal */
-  int luma_min;        /* mean luma (BT.601, 0-255) of the face */
-  int luma_max;
-  double max_clipped;           /* share of face pixels at luma 250 or more */
-  double min_sharpness;         /* variance of the Laplacian of the face's luma */
-  double clothing_min_distance; /* CIE76 from the background and from skin or yellow */
-
-  /* [Capture] */
-  int burst; /* frames taken at Capture; the best framed one is kept */
-} BoothProfile;
+#include "profile.h"
 
 void booth_profile_free(BoothProfile *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothProfile, booth_profile_free)

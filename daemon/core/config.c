@@ -1,0 +1,162 @@
+/* boothd.conf: the booth's configuration, read by core/keyfile.c, and its profiles. */
+#include "core/config.h"
+
+#include <string.h>
+
+#include "analysis/faces.h"
+#include "boothd-build.h"
+#include "camera/camera.h"
+#include "core/keyfile.h"
+#include "error.h"
+#include "file.h"
+#include "photo/image.h"
+
+#define CFG(g, k, t, lo, hi, field)                                                                \
+  {                                                                                                \
+    g, k, t, lo, hi, offsetof(BoothConfig, field), 0                                               \
+  }
+static const KeySpec config_keys[] = {
+    CFG("Booth", "camera", KEY_STRING, 0, 4096, camera),
+    CFG("Booth", "state_dir", KEY_STRING, 1, 4096, state_dir),
+    CFG("Booth", "profile_dir", KEY_STRING, 1, 4096, profile_dir),
+    CFG("Booth", "profiles", KEY_STRV, 1, 16, profiles),
+    CFG("Booth", "auto_start", KEY_BOOL, 0, 0, auto_start),
+    CFG("Booth", "abandon_timeout", KEY_INT, 1, 86400, abandon_timeout),
+    CFG("Booth", "allowed_group", KEY_STRING, 1, 64, allowed_group),
+    CFG("Camera", "fps", KEY_DOUBLE, 0.1, 120, fps),
+    CFG("Camera", "capture_timeout", KEY_INT, 1, 120, capture_timeout),
+    CFG("Camera", "width", KEY_INT, 0, 16384, camera_width),
+    CFG("Camera", "height", KEY_INT, 0, 16384, camera_height),
+    CFG("Camera", "viewfinder_width", KEY_INT, 0, 16384, viewfinder_width),
+    CFG("Camera", "viewfinder_height", KEY_INT, 0, 16384, viewfinder_height),
+    CFG("Camera", "pixel_format", KEY_PIXEL_FORMAT, 1, 16, pixel_format),
+    CFG("Camera", "rotation", KEY_ROTATION, 0, 270, rotation),
+    CFG("Camera", "exposure_compensation", KEY_DOUBLE, -8, 8, exposure_compensation),
+    CFG("Camera", "awb_lock", KEY_BOOL, 0, 0, awb_lock),
+    CFG("Camera", "focus_timeout", KEY_INT, 0, 10000, focus_timeout),
+    CFG("Camera", "frame_timeout", KEY_INT, 1, 600, frame_timeout),
+    CFG("Camera", "max_restarts", KEY_INT, 0, 100, max_restarts),
+    CFG("Camera", "max_frame_pixels", KEY_INT, 100000, BOOTH_IMAGE_MAX_PIXELS, max_frame_pixels),
+    CFG("Analysis", "qr_max_side", KEY_INT, 160, 8192, qr_max_side),
+    CFG("Analysis", "code_max_bytes", KEY_INT, 16, 7089, code_max_bytes),
+    CFG("Analysis", "code_forget", KEY_INT, 0, 3600, code_forget),
+    CFG("Analysis", "cascade_dir", KEY_STRING, 1, 4096, cascade_dir),
+    CFG("Analysis", "min_face", KEY_DOUBLE, 0.02, 1.0, min_face),
+};
+
+void
+booth_config_free(BoothConfig *c)
+{
+  if (!c)
+    return;
+  g_free(c->path);
+  g_free(c->camera);
+  g_free(c->pixel_format);
+  g_free(c->state_dir);
+  g_free(c->profile_dir);
+  g_strfreev(c->profiles);
+  g_free(c->allowed_group);
+  g_free(c->cascade_dir);
+  if (c->loaded_profiles)
+    g_ptr_array_unref(c->loaded_profiles);
+  g_free(c);
+}
+
+/* The built-in defaults, then text (NULL: none) read as the file path. */
+static BoothConfig *
+config_load(const char *text, gsize len, const char *path, GError **error)
+{
+  g_autoptr(BoothConfig) c = g_new0(BoothConfig, 1);
+  c->camera = g_strdup("auto");
+  c->state_dir = g_strdup("/var/lib/boothd");
+  c->profiles = g_strsplit("chsi-upload", ";", -1);
+  c->auto_start = TRUE;
+  c->abandon_timeout = 300;
+  c->allowed_group = g_strdup("boothd");
+  c->fps = 15;
+  c->capture_timeout = 5;
+  c->pixel_format = g_strdup("auto");
+  c->focus_timeout = 2000;
+  c->frame_timeout = 5;
+  c->max_restarts = 3;
+  c->max_frame_pixels = BOOTH_CAMERA_MAX_FRAME_PIXELS;
+  c->qr_max_side = 1280;
+  c->code_max_bytes = 4096;
+  c->code_forget = 3;
+  c->cascade_dir = g_strdup(BOOTH_FACE_CASCADE_DIR);
+  c->min_face = 0.15;
+  if (path) {
+    c->path = g_canonicalize_filename(path, NULL);
+    if (!booth_keyfile_load(text, len, path, "a configuration file", config_keys,
+                            G_N_ELEMENTS(config_keys), c, error))
+      return NULL;
+  }
+  /* A size needs both sides; 0 for both lets the camera's largest be used. */
+  if ((c->camera_width == 0) != (c->camera_height == 0) ||
+      (c->viewfinder_width == 0) != (c->viewfinder_height == 0)) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                "%s: [Camera] width and height (and viewfinder_width and viewfinder_height) are "
+                "set together, or both left at 0",
+                path);
+    return NULL;
+  }
+  if (!c->profile_dir) {
+    /* Profiles live beside the configuration file unless told otherwise. */
+    g_autofree char *dir = path ? g_path_get_dirname(c->path) : g_strdup(BOOTH_SYSCONFDIR);
+    c->profile_dir = g_build_filename(dir, "profiles", NULL);
+  }
+  return g_steal_pointer(&c);
+}
+
+BoothConfig *
+booth_config_load(const char *path, GError **error)
+{
+  if (!path)
+    return config_load(NULL, 0, NULL, error);
+  gsize len = 0;
+  g_autofree char *text =
+      booth_file_read(path, BOOTH_KEYFILE_MAX_BYTES, "a configuration file", &len, error);
+  if (!text)
+    return NULL;
+  return config_load(text, len, path, error);
+}
+
+BoothConfig *
+booth_config_load_data(const char *text, gsize len, const char *path, GError **error)
+{
+  g_assert(text || len == 0);
+  g_assert(path);
+  return config_load(text ? text : "", len, path, error);
+}
+
+gboolean
+booth_config_load_profiles(BoothConfig *c, GError **error)
+{
+  g_assert(c);
+  g_clear_pointer(&c->loaded_profiles, g_ptr_array_unref);
+  c->loaded_profiles = g_ptr_array_new_with_free_func((GDestroyNotify)booth_profile_free);
+  for (int i = 0; c->profiles[i]; i++) {
+    g_autofree char *file = g_strconcat(c->profiles[i], ".profile", NULL);
+    g_autofree char *path = g_build_filename(c->profile_dir, file, NULL);
+    g_autoptr(GError) local = NULL;
+    BoothProfile *p = booth_profile_load(path, &local);
+    if (!p) {
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "profile '%s': %s",
+                  c->profiles[i], local->message);
+      return FALSE;
+    }
+    g_ptr_array_add(c->loaded_profiles, p);
+  }
+  return TRUE;
+}
+
+const BoothProfile *
+booth_config_find_profile(const BoothConfig *c, const char *name)
+{
+  for (guint i = 0; c->loaded_profiles && i < c->loaded_profiles->len; i++) {
+    const BoothProfile *p = g_ptr_array_index(c->loaded_profiles, i);
+    if (strcmp(p->name, name) == 0)
+      return p;
+  }
+  return NULL;
+}
