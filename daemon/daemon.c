@@ -36,6 +36,28 @@ print_error(const char *file, const char *message)
 
 /* The live analysis on files, and with a profile what Capture would make of each: the crop
  * and every check of the photo, with force (so a photo that fails still shows why). */
+/* With --profile: the crop, the photo and every check, as more members of the object. */
+static gboolean
+analyze_profile(GString *s, BoothAnalyzer *an, BoothFrame *frame, const BoothProfile *profile,
+                GError **error)
+{
+  g_autoptr(BoothCandidate) c =
+      booth_capture_process(an, &frame, 1, &profile, 1, "analyze", 1, TRUE, error);
+  if (!c)
+    return FALSE;
+  const BoothPhoto *ph = g_ptr_array_index(c->photos, 0);
+  gint32 cx, cy, cw, ch;
+  g_variant_lookup(c->report, "crop", "(iiii)", &cx, &cy, &cw, &ch);
+  g_string_append(s, ",\"profile\":");
+  booth_json_string(s, profile->name);
+  g_string_append_printf(s,
+                         ",\"crop\":[%d,%d,%d,%d],\"photo\":{\"width\":%d,\"height\":%d,"
+                         "\"bytes\":%zu,\"quality\":%d,\"passed\":%s},\"checks\":%s",
+                         cx, cy, cw, ch, ph->width, ph->height, g_bytes_get_size(ph->jpeg),
+                         ph->quality, ph->failed[0] ? "false" : "true", ph->checks_json);
+  return TRUE;
+}
+
 static int
 run_analyze(BoothConfig *config, const char *profile_name, char **files)
 {
@@ -63,31 +85,15 @@ run_analyze(BoothConfig *config, const char *profile_name, char **files)
     }
     booth_analyzer_set_profile(an, profile);
     g_autoptr(BoothAnalysis) r = booth_analyzer_run(an, frame);
-    g_autofree char *json = booth_analysis_to_json(r, files[i]);
-    if (!profile_name) {
-      printf("%s\n", json);
-      continue;
-    }
-    g_autoptr(BoothCandidate) c =
-        booth_capture_process(an, &frame, 1, &profile, 1, "analyze", 1, TRUE, &error);
-    if (!c) {
+    g_autoptr(GString) s = g_string_new("{");
+    booth_analysis_json_members(s, r, files[i]);
+    if (profile_name && !analyze_profile(s, an, frame, profile, &error)) {
       print_error(files[i], error->message);
       g_clear_error(&error);
       status = 1;
       continue;
     }
-    const BoothPhoto *ph = g_ptr_array_index(c->photos, 0);
-    gint32 cx, cy, cw, ch;
-    g_variant_lookup(c->report, "crop", "(iiii)", &cx, &cy, &cw, &ch);
-    json[strlen(json) - 1] = '\0'; /* extend the object */
-    g_autoptr(GString) s = g_string_new(json);
-    g_string_append(s, ",\"profile\":");
-    booth_json_string(s, profile->name);
-    g_string_append_printf(s,
-                           ",\"crop\":[%d,%d,%d,%d],\"photo\":{\"width\":%d,\"height\":%d,"
-                           "\"bytes\":%zu,\"quality\":%d,\"passed\":%s},\"checks\":%s}",
-                           cx, cy, cw, ch, ph->width, ph->height, g_bytes_get_size(ph->jpeg),
-                           ph->quality, ph->failed[0] ? "false" : "true", ph->checks_json);
+    g_string_append_c(s, '}');
     printf("%s\n", s->str);
   }
   fflush(stdout);

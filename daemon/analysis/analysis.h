@@ -22,8 +22,9 @@ typedef struct {
 
 void booth_analysis_free(BoothAnalysis *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalysis, booth_analysis_free)
-/* One JSON object, no newline. file may be NULL. */
-char *booth_analysis_to_json(const BoothAnalysis *r, const char *file);
+/* The members of a JSON object (no braces, so a caller can add its own): file (when not
+ * NULL), size, codes, framing and timings. */
+void booth_analysis_json_members(GString *out, const BoothAnalysis *r, const char *file);
 
 typedef struct {
   int qr_max_side;             /* frames are reduced to this long side for QR */

@@ -169,10 +169,9 @@ booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame)
   return r;
 }
 
-char *
-booth_analysis_to_json(const BoothAnalysis *r, const char *file)
+void
+booth_analysis_json_members(GString *s, const BoothAnalysis *r, const char *file)
 {
-  GString *s = g_string_new("{");
   if (file) {
     g_string_append(s, "\"file\":");
     booth_json_string(s, file);
@@ -209,8 +208,7 @@ booth_analysis_to_json(const BoothAnalysis *r, const char *file)
   booth_json_number(s, (double)r->framing_us / 1000.0);
   g_string_append(s, ",\"total\":");
   booth_json_number(s, (double)r->total_us / 1000.0);
-  g_string_append(s, "}}");
-  return g_string_free(s, FALSE);
+  g_string_append_c(s, '}');
 }
 
 struct BoothAnalysisWorker {

@@ -67,7 +67,7 @@ typedef struct {
  * mean of the samples within 10 of it. A white shirt under a dark jacket is white or dark,
  * never the grey between. FALSE when the region is empty. */
 static gboolean
-dominant_colour(const BoothFrame *f, BoothBox r, double out[3], double rgb[3])
+dominant_colour(const BoothFrame *f, BoothRect r, double out[3], double rgb[3])
 {
   enum { NL = 11, NA = 26, NB = 26 };
   if (r.width <= 0 || r.height <= 0)
@@ -131,28 +131,28 @@ segment_distance(const double p[3], const double a[3], const double b[3])
   return booth_color_distance(p, q);
 }
 
-static BoothBox
-box_clip(BoothBox b, int w, int h)
+static BoothRect
+box_clip(BoothRect b, int w, int h)
 {
   int x0 = CLAMP(b.x, 0, w), y0 = CLAMP(b.y, 0, h);
   int x1 = CLAMP(b.x + b.width, 0, w), y1 = CLAMP(b.y + b.height, 0, h);
-  return (BoothBox){x0, y0, x1 - x0, y1 - y0};
+  return (BoothRect){x0, y0, x1 - x0, y1 - y0};
 }
 
 static void
 check_clothing(GArray *checks, const BoothFrame *photo, const BoothProfile *p,
                const BoothFace *face, const BoothBackground *bg)
 {
-  const BoothBox *b = &face->box;
+  const BoothRect *b = &face->box;
   double fw = booth_geometry_face_width(p, face), cx = booth_geometry_face_centre(face);
   /* From a fifth of a box below the chin (past the neck) to the bottom, as wide as the face
    * and a fifth on each side: the shirt and the jacket, not the background beside them. */
   int y0 = (int)(b->y + (BOOTH_FACE_CHIN_IN_BOX + 0.2) * b->height);
-  BoothBox region =
-      box_clip((BoothBox){(int)(cx - 0.6 * fw), y0, (int)(1.2 * fw), photo->height - y0},
+  BoothRect region =
+      box_clip((BoothRect){(int)(cx - 0.6 * fw), y0, (int)(1.2 * fw), photo->height - y0},
                photo->width, photo->height);
-  BoothBox skin_region = box_clip(
-      (BoothBox){b->x + b->width / 5, b->y + b->height / 3, b->width * 3 / 5, b->height / 2},
+  BoothRect skin_region = box_clip(
+      (BoothRect){b->x + b->width / 5, b->y + b->height / 3, b->width * 3 / 5, b->height / 2},
       photo->width, photo->height);
   double cloth[3], skin[3], back[3], y_dark[3], y_light[3], cloth_rgb[3], skin_rgb[3];
   if (region.height < 4 || region.width < 4 || !dominant_colour(photo, region, cloth, cloth_rgb)) {
@@ -213,7 +213,7 @@ booth_checks_run(const BoothFrame *photo, const GArray *faces, const BoothProfil
   else
     check_add(checks, "one_face", people, 1, 1, "", "the photo must show one person only");
 
-  BoothBox whole = {0, 0, photo->width, photo->height};
+  BoothRect whole = {0, 0, photo->width, photo->height};
   double eye_line = face ? booth_geometry_eye_line(face) : photo->height / 2.0;
   int side_bottom = face ? (int)(eye_line + face->box.height / 2.0) : photo->height / 2;
   BoothBackground bg;

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "booth-rect.h"
+
 #define BOOTH_FACE_CASCADE_DIR "/usr/share/opencv4"
 /* Relative to the cascade folder. */
 #define BOOTH_FACE_CASCADE_LBP "lbpcascades/lbpcascade_frontalface_improved.xml"
@@ -25,11 +27,7 @@ typedef struct {
 } BoothPoint;
 
 typedef struct {
-  int x, y, width, height;
-} BoothBox;
-
-typedef struct {
-  BoothBox box;
+  BoothRect box;
   BoothPoint eye_left, eye_right; /* eye_left is the eye on the image's left */
   int neighbors;                  /* how many detection windows agreed on this face */
 } BoothFace;

@@ -84,12 +84,12 @@ booth_color_distance(const double a[3], const double b[3])
               (a[2] - b[2]) * (a[2] - b[2]));
 }
 
-static BoothBox
-box_clip(BoothBox b, int w, int h)
+static BoothRect
+box_clip(BoothRect b, int w, int h)
 {
   int x0 = CLAMP(b.x, 0, w), y0 = CLAMP(b.y, 0, h);
   int x1 = CLAMP(b.x + b.width, 0, w), y1 = CLAMP(b.y + b.height, 0, h);
-  return (BoothBox){x0, y0, x1 - x0, y1 - y0};
+  return (BoothRect){x0, y0, x1 - x0, y1 - y0};
 }
 
 /* Solves the 3x3 system m x = r (Cramer); FALSE when it is singular. */
@@ -191,7 +191,7 @@ plane_fit(const Sample *s, const gboolean *in, int n, double plane[3][3])
 }
 
 void
-booth_background_measure(const BoothFrame *frame, BoothBox rect, int side_bottom,
+booth_background_measure(const BoothFrame *frame, BoothRect rect, int side_bottom,
                          const guint8 colour[3], BoothBackground *out)
 {
   g_assert(frame && colour && out);
@@ -309,7 +309,7 @@ booth_background_residual(const BoothBackground *bg, const BoothFrame *frame, in
 
 int
 booth_framing_find_head_top(const BoothFrame *frame, const BoothBackground *bg,
-                            const BoothBox *face, gboolean *at_edge)
+                            const BoothRect *face, gboolean *at_edge)
 {
   g_assert(frame && bg && face);
   if (at_edge)
@@ -353,20 +353,20 @@ booth_framing_find_head_top(const BoothFrame *frame, const BoothBackground *bg,
   return last;
 }
 
-static BoothBox
-face_inner(const BoothBox *face, int width, int height)
+static BoothRect
+face_inner(const BoothRect *face, int width, int height)
 {
-  BoothBox r = {face->x + face->width * 15 / 100, face->y + face->height / 10,
-                face->width * 70 / 100, face->height * 80 / 100};
+  BoothRect r = {face->x + face->width * 15 / 100, face->y + face->height / 10,
+                 face->width * 70 / 100, face->height * 80 / 100};
   return box_clip(r, width, height);
 }
 
 void
-booth_framing_measure_exposure(const guint8 *luma, int width, int height, const BoothBox *face,
+booth_framing_measure_exposure(const guint8 *luma, int width, int height, const BoothRect *face,
                                double *mean, double *clipped)
 {
   g_assert(luma && face && mean && clipped);
-  BoothBox r = face_inner(face, width, height);
+  BoothRect r = face_inner(face, width, height);
   guint64 sum = 0, n = 0, hot = 0;
   for (int y = r.y; y < r.y + r.height; y++) {
     const guint8 *row = luma + (gsize)y * width;
@@ -381,11 +381,11 @@ booth_framing_measure_exposure(const guint8 *luma, int width, int height, const 
 }
 
 double
-booth_framing_measure_sharpness(const guint8 *luma, int width, int height, const BoothBox *face,
+booth_framing_measure_sharpness(const guint8 *luma, int width, int height, const BoothRect *face,
                                 double scale)
 {
   g_assert(luma && face);
-  BoothBox r = face_inner(face, width, height);
+  BoothRect r = face_inner(face, width, height);
   int block = scale > 0 && scale < 1 ? MAX(1, (int)lround(1 / scale)) : 1;
   int w = r.width / block, h = r.height / block;
   if (w < 3 || h < 3)
@@ -504,8 +504,8 @@ booth_framing_measure(const BoothFrame *frame, const guint8 *luma, const GArray 
   if (faces->len == 0) {
     /* Still say what the background is like: the booth is set up before anyone sits. */
     int m = MIN(frame->width / p->aspect_w, frame->height / p->aspect_h);
-    BoothBox r = {(frame->width - m * p->aspect_w) / 2, (frame->height - m * p->aspect_h) / 2,
-                  m * p->aspect_w, m * p->aspect_h};
+    BoothRect r = {(frame->width - m * p->aspect_w) / 2, (frame->height - m * p->aspect_h) / 2,
+                   m * p->aspect_w, m * p->aspect_h};
     booth_background_measure(frame, r, r.y + r.height / 2, p->background, &out->background);
     out->geometry.crop = r;
     out->crop_problem = g_strdup("no face");
@@ -528,7 +528,7 @@ booth_framing_measure(const BoothFrame *frame, const guint8 *luma, const GArray 
   }
   out->has_face = TRUE;
   out->face = *main_face;
-  const BoothBox *box = &main_face->box;
+  const BoothRect *box = &main_face->box;
   out->tilt_deg = booth_framing_tilt(main_face);
   out->eye_line = booth_geometry_eye_line(main_face);
   out->face_width = booth_geometry_face_width(p, main_face);
@@ -610,7 +610,7 @@ json_num(GString *js, const char *key, double v)
 }
 
 static void
-json_box(GString *js, const char *key, const BoothBox *b)
+json_box(GString *js, const char *key, const BoothRect *b)
 {
   json_key(js, key);
   g_string_append_printf(js, "{\"x\":%d,\"y\":%d,\"width\":%d,\"height\":%d}", b->x, b->y, b->width,
@@ -742,7 +742,7 @@ booth_framing_to_variant(const BoothFraming *f)
     if (!isnan(f->sharpness))
       g_variant_dict_insert(&d, "sharpness", "d", f->sharpness);
   }
-  const BoothBox *c = &f->geometry.crop;
+  const BoothRect *c = &f->geometry.crop;
   g_variant_dict_insert(&d, "crop", "(iiii)", c->x, c->y, c->width, c->height);
   g_variant_dict_insert(&d, "crop_ok", "b", f->crop_ok);
   if (f->crop_problem)

@@ -41,12 +41,12 @@ typedef struct {
   double foreign;  /* share of samples further than BOOTH_BACKGROUND_FOREIGN_DE from the plane */
   /* The plane: lab = c[0] + c[1] * u + c[2] * v, with u, v running -0.5..0.5 over rect. */
   double plane[3][3];
-  BoothBox rect;
+  BoothRect rect;
 } BoothBackground;
 
 /* Fits the background on the border strips of rect (inside frame), side strips down to row
  * side_bottom. colour is the profile's reference RGB. */
-void booth_background_measure(const BoothFrame *frame, BoothBox rect, int side_bottom,
+void booth_background_measure(const BoothFrame *frame, BoothRect rect, int side_bottom,
                               const guint8 colour[3], BoothBackground *out);
 /* CIE76 distance of the pixel at (x, y) from the fitted background there. */
 double booth_background_residual(const BoothBackground *bg, const BoothFrame *frame, int x, int y);
@@ -57,16 +57,16 @@ double booth_background_residual(const BoothBackground *bg, const BoothFrame *fr
  * for more than 2 box heights (a wall, a hood; a tall bun reaches 1.6), or background starts
  * right above the forehead. */
 int booth_framing_find_head_top(const BoothFrame *frame, const BoothBackground *bg,
-                                const BoothBox *face, gboolean *at_edge);
+                                const BoothRect *face, gboolean *at_edge);
 /* Mean luma and the share at BOOTH_FRAMING_CLIPPED_LUMA or above, over the face box's inner
  * part (the middle 70% of its width, 10-90% of its height: skin, eyes, nose, mouth). */
-void booth_framing_measure_exposure(const guint8 *luma, int width, int height, const BoothBox *face,
-                                    double *mean, double *clipped);
+void booth_framing_measure_exposure(const guint8 *luma, int width, int height,
+                                    const BoothRect *face, double *mean, double *clipped);
 /* Variance of the 4-neighbour Laplacian of luma over the same inner face region, after
  * area-averaging it by 1/scale (rounded to whole pixels) so the figure is that of the photo
  * at the profile's size: sharpness depends on the scale it is looked at. */
 double booth_framing_measure_sharpness(const guint8 *luma, int width, int height,
-                                       const BoothBox *face, double scale);
+                                       const BoothRect *face, double scale);
 /* sRGB (0-255) to CIELAB (D65). */
 void booth_color_to_lab(const guint8 rgb[3], double lab[3]);
 double booth_color_distance(const double a[3], const double b[3]);

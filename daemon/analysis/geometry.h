@@ -31,8 +31,8 @@ typedef enum {
 } BoothGeometryProblem;
 
 typedef struct {
-  BoothBox crop; /* in the frame; always inside it and of the profile's aspect */
-  double scale;  /* output pixels per frame pixel */
+  BoothRect crop; /* in the frame; always inside it and of the profile's aspect */
+  double scale;   /* output pixels per frame pixel */
   /* Where the face lands in the output, in output pixels (head_top NAN when unknown). */
   double face_width;
   double eye_line;

@@ -41,10 +41,9 @@ booth_candidate_free(BoothCandidate *c)
 /* Crop, scale with the area filter, encode into the size window, then measure the file as a
  * reader will see it: decoded again, faces found again, every check of the profile. */
 static BoothPhoto *
-photo_make(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, BoothBox box,
+photo_make(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, BoothRect crop,
            GError **error)
 {
-  BoothRect crop = {box.x, box.y, box.width, box.height};
   g_autoptr(BoothFrame) scaled = booth_image_crop_scale(frame, crop, p->width, p->height);
   if (!scaled) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "out of memory scaling the capture");
@@ -81,7 +80,7 @@ photo_make(BoothAnalyzer *an, const BoothFrame *frame, const BoothProfile *p, Bo
 }
 
 static GVariant *
-photo_summary(const BoothPhoto *ph, BoothBox crop)
+photo_summary(const BoothPhoto *ph, BoothRect crop)
 {
   GVariantDict d;
   g_variant_dict_init(&d, NULL);
@@ -102,7 +101,7 @@ photo_summary(const BoothPhoto *ph, BoothBox crop)
  * taken and the checks say what fails. */
 static gboolean
 choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const GArray *faces, const BoothProfile *p,
-            gboolean force, BoothBox *crop, GString *problems, GError **error)
+            gboolean force, BoothRect *crop, GString *problems, GError **error)
 {
   g_auto(BoothFraming) framing = {0};
   booth_analyzer_reframe(an, frame, faces, p, &framing);
@@ -128,7 +127,7 @@ choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const GArray *faces, con
                            f->crop_problem);
   } else {
     BoothRect r = booth_crop_centered(frame->width, frame->height, p->aspect_w, p->aspect_h);
-    *crop = (BoothBox){r.x, r.y, r.width, r.height};
+    *crop = (BoothRect){r.x, r.y, r.width, r.height};
     g_string_append_printf(problems, "%s%s: no face, centred crop", problems->len ? "; " : "",
                            p->name);
   }
@@ -167,9 +166,9 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
   g_autoptr(BoothCandidate) c = g_new0(BoothCandidate, 1);
   c->photos = g_ptr_array_new_with_free_func((GDestroyNotify)booth_photo_free);
   g_autoptr(GString) problems = g_string_new(NULL);
-  g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(BoothBox));
+  g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(BoothRect));
   for (guint i = 0; i < n_profiles; i++) {
-    BoothBox crop;
+    BoothRect crop;
     if (!choose_crop(an, frame, best_faces, profiles[i], force, &crop, problems, error))
       return NULL;
     BoothPhoto *ph = photo_make(an, frame, profiles[i], crop, error);
@@ -194,7 +193,7 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
     g_string_append(js, i ? "," : "");
     booth_json_string(js, ph->profile->name);
     g_string_append_printf(js, ":%s", ph->checks_json);
-    g_variant_builder_add_value(&pb, photo_summary(ph, g_array_index(crops, BoothBox, i)));
+    g_variant_builder_add_value(&pb, photo_summary(ph, g_array_index(crops, BoothRect, i)));
     if (!ph->fits)
       g_variant_builder_add_value(
           &wb, g_variant_new_take_string(g_strdup_printf(
@@ -208,7 +207,7 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
   g_ptr_array_add(failed, NULL);
   c->failed = (char **)g_ptr_array_steal(failed, NULL);
 
-  BoothBox crop0 = g_array_index(crops, BoothBox, 0);
+  BoothRect crop0 = g_array_index(crops, BoothRect, 0);
   GVariantDict r;
   g_variant_dict_init(&r, NULL);
   g_variant_dict_insert(&r, "session_id", "s", session_id);

@@ -4,11 +4,8 @@
  * never mirrored: the photo shows the person as others see them. */
 #pragma once
 
+#include "booth-rect.h"
 #include "frame.h"
-
-typedef struct {
-  int x, y, width, height;
-} BoothRect;
 
 /* Largest crop of aspect aw:ah centred in a w x h image. The ratio is exact whenever the
  * image holds at least one aw:ah block (after reducing the ratio): width is then a multiple

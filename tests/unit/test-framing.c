@@ -269,7 +269,7 @@ print_framing(const char *what, const BoothFraming *fr)
 /* The photo the profile makes from frame and crop, as a reader decodes it: crop, area
  * scaling, JPEG in the profile's size window, decode. Written to path for OpenCV. */
 static BoothFrame *
-make_photo(const BoothFrame *frame, BoothBox crop, const BoothProfile *p, const char *path,
+make_photo(const BoothFrame *frame, BoothRect crop, const BoothProfile *p, const char *path,
            gsize *bytes, int *quality)
 {
   BoothRect r = {crop.x, crop.y, crop.width, crop.height};

@@ -1,0 +1,7 @@
+/* One rectangle type for everything boothd measures and draws: face and eye boxes, crops,
+ * background regions; in pixels of the image it belongs to, x and y its top-left corner. */
+#pragma once
+
+typedef struct {
+  int x, y, width, height;
+} BoothRect;
