@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boothctl: the operator's command line for boothd. A plain GDBus client of the
  * org.boothd.Booth1 contract, sharing no code with the daemon, so what it can do any
  * front-end can do. Exit codes are part of its interface (see --help). */

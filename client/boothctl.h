@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the boothctl commands share: the bus connection and output mode, the exit codes
  * promised in --help, and one way to call boothd and to report what went wrong. */
 #pragma once

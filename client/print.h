@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Human-readable rendering of what boothd sends. Codes and other untrusted text are
  * escaped so a terminal never interprets them; numbers are read whatever integer type
  * carried them; times are shown in local time. Missing keys are skipped, never guessed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GVariant to JSON text for boothctl --json. Any GVariant becomes one valid JSON value:
  * dictionaries become objects, byte arrays (ay) arrays of numbers because codes are opaque
  * bytes rather than text, doubles JSON cannot hold (NaN, infinities) null, and strings are

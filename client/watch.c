@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boothctl watch: one line per event, flushed, until SIGINT or SIGTERM. Signals are
  * subscribed before the first property read, so the first state line also tells a script
  * that nothing after it can be missed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The names of boothd's D-Bus interface, shared by the daemon, boothctl and the kiosk. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One table maps each boothd error to its D-Bus name and an operator-facing message. */
 #pragma once
 

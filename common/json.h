@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Just enough JSON writing for --analyze, the check report and boothctl --json: correct
  * escaping of any string, and numbers that never print as nan/inf. */
 #pragma once

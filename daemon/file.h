@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading a whole file that a person names: a configuration, a profile, a playlist, an image.
  * It must be a regular file: a FIFO would hold start-up until someone writes to it, and a
  * device such as /dev/zero never ends. Its size, from fstat, is held to the caller's limit

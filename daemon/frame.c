@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "frame.h"
 
 #define FRAME_MAX_SIDE 16384

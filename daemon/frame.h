@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A frame: packed 8-bit RGB, reference counted, immutable once delivered.
  * The mailbox holds only the latest frame: a producer never waits and never queues;
  * a consumer that is slower simply sees fewer frames (each overwritten one is counted). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging with a topic. To the journal when stderr is the journal (run by systemd),
  * to stderr otherwise; booth_log_set_verbose(TRUE) turns on debug messages. */
 #pragma once

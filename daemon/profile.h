@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A photo profile: the standard a photo must meet (size, KB window, geometry bands,
  * background, checks, burst). Data only: analysis/ and photo/ read it, core/profile.c loads it
  * from its file (etc/profiles/NAME.profile). */

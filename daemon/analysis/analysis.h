@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What boothd measures on a frame. The same booth_analyzer_run() serves the live worker and
  * `boothd --analyze`, so scripts see exactly what the daemon sees. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Inside the cascade module: a cascade as read from its file (cascade-read.c), checked so
  * that the evaluator (cascade.c) can index everything without further tests. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Boosted cascades of Haar or LBP features as trained by OpenCV (the files Debian ships in
  * opencv-data), read from their XML with GMarkup and evaluated by our own code. Detection
  * repeats OpenCV's CascadeClassifier::detectMultiScale step for step: the same bilinear

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The check report of a finished photo: every rule of the profile measured on the image as a
  * reader decodes it, each with its value, its bound from the profile and a verdict, and a
  * sentence a person can act on. The report is data for the D-Bus reply (aa{sv}) and for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The capture code a student shows: opaque bytes, kept byte for byte. These helpers decide
  * what is acceptable and how it may be shown; none of them ever turns a code into a path. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Faces and eyes in a frame's luma, found with the cascades of opencv-data (evaluated by
  * cascade.c, no OpenCV linked). The face cascade runs on a copy of the frame scaled so that the
  * smallest face asked for just fills the cascade's window (block means for the whole part of a

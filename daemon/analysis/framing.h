@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Framing: what the booth tells the student on every analysed frame. From the detected faces
  * and the frame it measures the main face (eyes, tilt, head top, offset), the crop the
  * profile would take, the background (colour, evenness, foreign objects), the face's exposure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Profile geometry: where to crop a frame so that, scaled to the profile's size, the face
  * falls inside the profile's bands (face width, eye line, head top) and is centred left-right.
  * The crop always has the profile's exact aspect and lies inside the frame: nothing is padded,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QR codes only, with ZBar, in binary mode so the payload is the exact bytes in the symbol
  * (no charset guessing). One scanner per thread. */
 #pragma once

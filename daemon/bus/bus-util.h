@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sd-bus glue: one GSource drives a bus connection from the GLib main loop, and values cross
  * between GVariant (how boothd builds them) and sd_bus_message in one place. */
 #pragma once

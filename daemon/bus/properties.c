@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the bus shows of the booth: the properties (emitted only when they differ, Framing at
  * most every FRAMING_MIN_INTERVAL_US, Stats and Camera counters once a second), the signals,
  * and the records as a{sv}. */

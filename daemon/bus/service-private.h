@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Inside the bus adapter: the service's fields and what service.c (methods, owner) and
  * properties.c (properties, signals, rate limits) share. */
 #pragma once

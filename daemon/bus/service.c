@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The org.boothd.Booth1 object. This vtable is the interface's single source: dbus/ holds its
  * introspection, dumped from a running daemon and compared by a test. Arguments are read
  * straight from the message into plain values for the core; answers are written straight

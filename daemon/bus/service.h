@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The D-Bus adapter: org.boothd.Booth1 on a bus, for one booth. It is the only part of boothd
  * that names sd-bus. It reads and checks every argument and option key, tells who calls and
  * whether they may, watches the session's owner (and tells the core when it leaves), calls the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Plays still images as a camera: a folder (sorted by name, each image one frame), a
  * playlist ("FILE [SECONDS]" per line, '#' comments, paths relative to the playlist), or one
  * image. Everything is decoded once at open, so the playback thread only copies pixels, at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libcamera camera: buffers from the shim are converted on libcamera's thread (the
  * converter is per camera, and only that thread uses it) and put into the mailbox; stills go
  * to whoever waits in booth_camera_capture(). A frame that does not convert (a corrupt MJPEG

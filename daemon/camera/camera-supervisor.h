@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The camera supervisor owns the booth's camera and turns every way a camera fails into a
  * state, never a crash. On its own thread it opens the camera named by the spec; with none
  * there it keeps watching (hotplug events where the kind has them, and a re-probe every few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A frame source. Every kind (file playback, libcamera) runs its own thread and puts each
  * frame into the mailbox it was opened with; consumers never talk to the source, except to
  * ask for full-resolution stills. A camera is reference counted, so that the main thread may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Turns one camera buffer (MJPEG, packed or semi-planar YUV, packed RGB) into an RGB24
  * BoothFrame, rotated if asked, never mirrored. Every size, stride and offset is checked
  * against the buffer before a byte is read, so a bad layout or a short or corrupt frame is an

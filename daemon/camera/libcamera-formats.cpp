@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pixel formats and modes for the libcamera shim: libcamera's names and fourccs, how they map
  * onto the converter's formats, boothd's preferences among them, and the choice of a mode
  * from what a camera offers. Nothing here needs a camera, so the unit tests cover all of it. */

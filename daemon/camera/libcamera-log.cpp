@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libcamera's log into boothd's: libcamera writes formatted lines to a std::ostream, which
  * here is a stream buffer that hands each line to booth_warn() or booth_debug(). */
 #include <glib.h>

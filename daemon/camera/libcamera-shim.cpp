@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The libcamera shim proper: the camera manager, one camera's configuration, buffers,
  * requests and controls, behind the C API in libcamera-shim.h (formats and modes are in
  * libcamera-formats.cpp, the log bridge in libcamera-log.cpp). Written against libcamera 0.0.3

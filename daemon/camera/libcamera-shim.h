@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A plain C view of libcamera (0.0.3 and later), so that the rest of boothd stays C. It
  * promises: one camera manager at a time with hotplug callbacks; a camera opened by id or
  * the first listed; the modes it offers, and a choice among them checked against the

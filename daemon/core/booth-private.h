@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Inside the core: the booth's fields and what its files (booth.c, session.c, scan.c) share.
  * Nothing outside daemon/core/ includes this. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The booth object: its life, its camera, its listeners and what adapters read. */
 #include "core/booth-private.h"
 

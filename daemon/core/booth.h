@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The booth: one camera, at most one session, and what an adapter shows of them. It knows
  * nothing of D-Bus. Callers come in as a BoothCaller (a name, a uid, whether they may operate
  * the booth); methods (core/session.h) finish through a done callback with a value or a

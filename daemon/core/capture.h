@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* From a burst of full-resolution frames to a candidate: the best framed frame is kept, and
  * each profile gets its photo from it: the crop its geometry asks for, scaled with the area
  * filter, encoded into its size window, then decoded and checked again as a file. Pure: no

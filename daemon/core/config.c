@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boothd.conf: the booth's configuration, read by core/keyfile.c, and its profiles. */
 #include "core/config.h"
 

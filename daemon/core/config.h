@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boothd.conf (GKeyFile) and photo profiles (one GKeyFile each under profiles/), read by
  * core/keyfile.c. Every key is declared in a table: an unknown group or key, a key set twice in a
  * group (both lines named), or a value of the wrong type or out of range, stops loading with the

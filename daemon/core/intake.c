@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Code intake: the codes the camera has shown and what the sessions made of them. */
 #include "intake.h"
 

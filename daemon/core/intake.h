@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Code intake: which capture code belongs to which session. The booth feeds it every code it
  * decodes and asks it which code a session takes; it decides nothing else and knows nothing of
  * the bus, the camera or the clock (times are passed in, monotonic microseconds).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table-driven key file reader (core/keyfile.h). */
 #include "core/keyfile.h"
 

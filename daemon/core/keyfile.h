@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table-driven reader behind boothd.conf and the profiles: each key is declared with its
  * group, type and range; an unknown group or key, a value of the wrong type or out of range,
  * a key set twice, a file too large, not UTF-8 or not text stops loading with the file, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Photo profiles: one key file each (etc/profiles/NAME.profile), read by core/keyfile.c. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Scan intake: every analysed frame's framing and codes. The framing and its hints are kept
  * for adapters; codes go through the intake (core/intake.h), which says whether a code is
  * new, starts a session or belongs to the open one; new codes are reported to listeners. */

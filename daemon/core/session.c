@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The session state machine (core/session.h). Every method becomes a Call; a Call runs at
  * once when the session is not busy and waits in b->pending otherwise; it finishes by calling
  * its done callback, exactly once. Steps that touch the store run as jobs and finish in their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The session state machine: start (by a call or a scanned code), capture, retake, commit,
  * cancel, the owner leaving and being adopted or abandoned. Every step that touches files or
  * the record store runs as a job; a method finishes (its done callback runs, on the main

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Geometry and resampling for the ID photo: the largest centred crop of a given aspect, and
  * a crop-and-resize that averages exactly over the source area when shrinking (so fine
  * detail does not alias into moiré) and interpolates bilinearly when enlarging. Images are

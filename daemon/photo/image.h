@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Decodes JPEG (TurboJPEG) or PNG (libpng), chosen by magic bytes, never by file extension,
  * to an RGB24 frame. Transparency is laid over white. Images with a side over 16384 pixels or
  * more than 100 megapixels (or the caller's lower limit), and files over 256 MiB, are refused

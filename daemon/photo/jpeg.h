@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JPEG encoding of frames (TurboJPEG), optionally stamped with a print resolution, and the
  * search for the highest quality whose file lands in a byte window (ID photo portals accept
  * files only between a minimum and a maximum size). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The durable steps of a session: its candidate, its commit and its end. Files are made
  * durable first and recorded second, so a crash never leaves a record without its file.
  * A commit's photos are written under temporary names, then an intent naming all of them

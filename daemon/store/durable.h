@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Durable file operations inside one folder of the state directory.
  * A file written here is either absent or complete after a crash: the data goes to a
  * temporary "<name>.<random>.tmp", is fsynced, renamed into place, and the folder is fsynced.

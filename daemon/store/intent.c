@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Commit intents: commits/<id>.intent, a key file that says what a commit is about to make
  * visible. It is durable before the first photo takes its real name and removed once the
  * record is, so after a crash it tells start-up which temporary files are a commit's photos

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Start-up reconciliation: every file and record left inconsistent by a crash or by hand is
  * repaired and reported. A commit intent left by a crash is finished first: the commit is
  * completed when every photo it names is whole under one of its two names, and undone

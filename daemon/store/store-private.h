@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Internals shared by the store's files: the handle, the statement cache and the small SQL
  * steps that commit, end and reconcile combine inside their own transactions. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Opening the store (folders, probe, database, schema), the statement cache and the
  * session rows. */
 #include "store-private.h"

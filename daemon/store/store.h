@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The record store: committed photos and the session records that link them to the exact
  * capture-code bytes. What it promises:
  * - a commit is durable before it returns TRUE (files fsynced and renamed, folder fsynced,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CHSI electronic registration image: exactly 480x640, 300 dpi, 24-bit colour,
 # JPEG quality 60 or more, about 20-40 KB; light-blue background RGB(100,197,255).
 [Profile]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Photos handed to the CHSI collection platform: at least 480x640, 3:4, JPEG of
 # 40-200 KB, light-blue background, frontal, no beautifying.
 [Profile]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The whole per-frame analysis (luma, QR, faces and eyes, framing) as the live worker runs it,
  * one thread, at 1280x720 and 1920x1080, and Capture's processing from a burst to a
  * candidate. Frames are cut from real photos: 16:9 windows panning across each portrait and

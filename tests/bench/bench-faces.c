@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Face detection speed against OpenCV, in the same run on the same machine: booth frames at
  * 1080p and 720p (test portraits and PASCAL photos scaled to the frame height with our area
  * scaler, centred on grey), the same luma for both sides (written as PGM), the same cascades

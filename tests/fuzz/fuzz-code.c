@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for the capture code helpers a QR payload goes through: any bytes as the
  * code, with a length limit and a display width the first two bytes pick. Each helper is held
  * to an independent reading of its promise: booth_code_validate accepts exactly the non-empty

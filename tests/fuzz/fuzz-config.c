@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for the configuration and profile parser: any bytes, as boothd.conf and as
  * a profile, through the same code that reads the files (booth_config_load_data and
  * booth_profile_load_data). Whatever the input: a result or an error, never both, never

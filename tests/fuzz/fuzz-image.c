@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for the file camera's decoders (JPEG through TurboJPEG, PNG through libpng,
  * chosen by magic bytes): any bytes, under a pixel limit the first byte picks (so that the
  * refusal from the header is fuzzed as well as the decoding), and under the file camera's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target for the converter's MJPEG path: any bytes, as the frame of a 640x480
  * camera, of a camera whose size the first bytes choose (the frame after them, at an
  * offset), and of a camera the size the JPEG's own frame header gives (so that mutated

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds one fuzz target with clang (libFuzzer, ASan, UBSan), whatever compiler meson uses,
 # seeds it from the repository's own data, and fuzzes for SECONDS (BOOTH_FUZZ_SECONDS
 # overrides it for every target). Any crash, sanitizer report, leak or broken promise (the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # boothd --analyze runs the daemon's own analysis on files, without a bus: one JSON object
 # per file with the QR payloads and their positions; bad files get an error object and a
 # non-zero exit, never a crash.

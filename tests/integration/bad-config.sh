@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A configuration with errors, or a state folder that cannot be written, stops boothd at
 # start-up with a message naming the file, line and key (or the folder); never a crash, and
 # never a hang: a FIFO or a device given as the configuration or a profile is refused at once,

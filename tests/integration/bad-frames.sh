@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The file camera on a folder holding, beside good frames, a corrupt image and one over the
 # pixel limit (the test portrait enlarged to 4608 x 6144, 28.3 megapixels, by netpbm): both
 # are left out with a warning that names them and why, the rest plays, and State is not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Bad D-Bus input gets a clear error and changes nothing: wrong argument types, unknown
 # option keys, wrong option types, oversized strings, binary codes, codes that look like
 # paths.

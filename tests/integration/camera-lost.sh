@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A camera that goes away during a session: the session is kept, State says error, Capture
 # answers NoCamera with the camera supervisor's message, and when the camera comes back the
 # same session goes on. The file camera stands in for a USB camera: a frame every 10 s against

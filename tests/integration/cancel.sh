@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Cancel ends the session: the record says cancelled, the candidate is gone, no photo.
 source "$(dirname "$0")/common.sh"
 booth_harness_init

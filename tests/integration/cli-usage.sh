@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # boothctl's usage and its exit codes when boothd cannot be reached; needs no daemon.
 # shellcheck source=harness.sh
 source "$(dirname "$0")/harness.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The right code on the right photo, replayed through the file camera with playlists:
 # 1. auto_start=false: code 1 shown, `boothctl start` without a code, the student sits, code 2
 #    passes, capture, commit: the record holds code 1 (the code in view when the session

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The same code held in view starts one session only; another student's code during a
 # session is signalled but never takes the session over.
 source "$(dirname "$0")/common.sh"

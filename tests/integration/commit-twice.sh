@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A second Commit cannot write anything again: the session is over, the photo unchanged.
 # A front-end whose Commit got no reply (boothd killed) asks again with session_id, after
 # boothd is back: the record answers that it landed; a session that did not commit says how

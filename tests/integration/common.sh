@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # What the daemon tests share beyond harness.sh.
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"

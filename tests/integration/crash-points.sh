@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A commit is atomic for all profiles together, whatever point a crash stops it at. boothd
 # is SIGKILLed at every file-system call of a Commit in turn (strace fault injection on the
 # job thread, which runs the commit), restarted, and the store read with the sqlite3 shell

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Mutating methods need root or the booth group: another user gets Denied and may still
 # read the properties.
 source "$(dirname "$0")/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A full disk and a read-only state folder, on a small tmpfs mounted for the test in its own
 # mount namespace (skipped where the test may not mount; the read-only part needs strace): Capture and Commit on a full disk
 # answer Storage with "free disk space" and lose nothing (the session and its candidate stay;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Live framing: in a session every analysed frame is measured; the Framing property carries
 # the face, the eyes and the hints, FramingHints goes out when the hints change, and neither
 # floods the bus (at most 4 updates a second).

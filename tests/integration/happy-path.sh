@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole session as a booth runs it: the code is scanned from the frames and starts a
 # session, boothctl captures and commits, and the record and the file agree.
 source "$(dirname "$0")/common.sh"

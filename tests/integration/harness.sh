@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Variables set here for the tests to read look unused to shellcheck.
 # shellcheck disable=SC2034

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The main loop sleeps when there is nothing to do. Over 5 s each, from /proc: the whole
 # daemon's CPU without a camera (alone, then with a bus client watching), and the main
 # thread's CPU with the file camera running (idle, then with a session and a watching

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The vtable is the interface's source: the live introspection of org.boothd.Booth1 must
 # equal dbus/org.boothd.Booth1.xml. Run with --write to update the file from the daemon.
 source "$(dirname "$0")/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Commit is durable before it replies: a SIGKILL right after Commit returns loses nothing,
 # and a candidate that was never committed survives as an abandoned photo.
 source "$(dirname "$0")/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # With camera=auto on a machine where libcamera finds no camera, boothd serves anyway: State
 # is error, the Camera property says why in words an operator can act on, StartSession
 # answers NoCamera with that message (to boothctl and to gdbus), the bus keeps answering, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Capture refuses a frame without a face (NoFace) and one whose geometry cannot be met
 # (BadState naming the band and the amount), each unless force=true, which takes the photo
 # and lets the checks say what fails.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Without a session every session call is refused with NoSession and a message that says
 # what to do; nothing is written.
 source "$(dirname "$0")/common.sh"

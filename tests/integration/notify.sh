@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # sd_notify: READY=1 once the name is owned, STATUS= as the state changes, WATCHDOG=1 at
 # half of WATCHDOG_USEC, STOPPING=1 on SIGTERM.
 source "$(dirname "$0")/common.sh"

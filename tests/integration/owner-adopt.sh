@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The owner leaves the bus: the session and its candidate wait for adoption; another client
 # adopts and commits. A second owner leaves and nobody adopts: after abandon_timeout the
 # session is recorded as abandoned and its candidate is kept in abandoned/.

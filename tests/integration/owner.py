@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A long-lived booth front-end for the tests: it keeps its own bus connection, so it
 owns the session it starts until it exits. Commands come one per line on stdin:
   start [CODE]      StartSession (prints the session id)

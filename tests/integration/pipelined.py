@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """A front-end in a hurry: sends StartSession and, without waiting for its reply, Capture and
 Cancel on the same connection, ROUNDS times. Prints one line per call: "METHOD ok" or
 "METHOD error NAME MESSAGE". Usage: pipelined.py BUS_ADDRESS CODE ROUNDS"""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real camera photos of QR codes (zxing's blackbox set), played as frames by the file
 # camera: every code arrives in a CodeScanned signal with exactly the expected bytes. With
 # auto_start=false the booth only signals: no session starts.

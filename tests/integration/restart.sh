@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Records survive a daemon restart, and a clean store reconciles with nothing to repair.
 source "$(dirname "$0")/common.sh"
 booth_harness_init

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Retake discards the candidate (file and all) and counts the attempt; the commit that
 # follows records both attempts and one photo.
 source "$(dirname "$0")/common.sh"

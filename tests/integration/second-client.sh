@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The caller of StartSession owns the session: while it is on the bus, other clients get
 # NotOwner for every mutating call and Busy for another StartSession.
 source "$(dirname "$0")/common.sh"

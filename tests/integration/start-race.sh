@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A Capture sent right after StartSession, before its reply, waits for the session's start
 # to settle instead of failing with "busy": ten rounds of StartSession, Capture and Cancel
 # pipelined on one connection, each call answered, every Capture with a report.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """boothd's cascade evaluator against OpenCV's CascadeClassifier, as a TAP test.
 
 For every cascade and parameter set below, both detect on the same luma (face-detect-tool's

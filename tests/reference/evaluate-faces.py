@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """boothd's face and eye detector against dlib's landmark annotations, side by side with the
 same pipeline done by OpenCV (opencv-pipeline.py), as a TAP test.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """OpenCV's CascadeClassifier as the reference for boothd's own cascade evaluator.
 
   opencv-detect.py [--bench N] [--share] CASCADE SCALE MIN_NEIGHBORS MIN_W MIN_H MAX_W MAX_H PGM...

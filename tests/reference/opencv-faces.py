@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Reference measurements made with OpenCV, independently of boothd's own code, for the
 framing tests and for the face-width calibration.
 

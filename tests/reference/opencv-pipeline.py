@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """boothd's face and eye detection (daemon/analysis/faces.c) done with OpenCV alone, step for
 step: the same working scale, the same resampling calls, the same cascades and parameters, the
 same choice of eyes. The reference for the detector's accuracy and speed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Soak: BOOTH_SOAK_REPLAY (300) students in a row through the file camera, each showing their
 # own code (made by qrencode) for 1.2 s and then sitting for 3 s; each session is started by
 # its code, captured while the student sits and committed. The code of every record must be

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Soak: BOOTH_SOAK_SESSIONS (2,000) whole sessions against one boothd through one front-end
 # connection, each committed with its own code; RSS and fds printed every 200 sessions must
 # stay within 10% of their value after 400; every record holds its session's code.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Drives whole sessions through one long-lived front-end connection: StartSession with a
 fresh code, Capture, Commit (override: the sample backdrop is grey). Every CHECK sessions it
 prints boothd's RSS and open fds; after WARMUP sessions both must stay within 10% of what

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every C and C++ source of the project is formatted as .clang-format says. The files are
 # the ones git knows about, committed or new (ignored ones, such as build trees, are not);
 # outside a git checkout, the project's source folders are searched instead.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """The layers hold: dependencies point down (common <- daemon base <- camera, analysis,
 photo, store <- core <- bus <- the daemon's command line; clients see common/ only), nothing
 under daemon/core/ names sd-bus or systemd, and every function a header declares is defined

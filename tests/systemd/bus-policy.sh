@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The system bus policy and the activation file, checked by a real dbus-daemon running a
 # system-like configuration (the distribution's default-deny rules, then our file from an
 # <includedir>, as on a booth).

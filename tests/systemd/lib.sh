@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Shared by the systemd tests: a scratch folder that other users can reach, and background
 # processes (appended to pids) that are stopped, with the folder removed, however the test ends.

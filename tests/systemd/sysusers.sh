@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The sysusers entry parses and creates what the unit needs: the boothd group and user
 # (home /var/lib/boothd) and membership of video. Run with --dry-run against scratch roots:
 # an empty one (everything is created) and one with this machine's accounts.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemd-analyze security, offline, on the unit as the build made it: prints what is still
 # exposed and fails when the overall exposure is above BOOTH_SECURITY_MAX.
 set -euo pipefail

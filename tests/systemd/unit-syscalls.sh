@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The unit's SystemCallFilter= must not refuse anything the daemon does: a refused call
 # fails with EPERM on a booth, far from any test. The real daemon runs under strace (as an
 # unprivileged user when the test is root, like the unit) on a private bus with the file

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # systemd-analyze verify on the unit as the build made it, with ExecStart= pointed at the
 # built daemon (verify insists that the binary exists). Any line it prints about our unit,
 # warning or error, fails the test: systemd only warns about unknown or misspelt settings,

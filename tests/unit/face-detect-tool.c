@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test-only: our cascade and face detector on PGM luma, as JSON lines, for the comparisons
  * with OpenCV in tests/reference.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The camera supervisor with short timings, driven by a fake camera that can be absent, stop
  * delivering frames, be unplugged, refuse to open, and come back; and the file camera through
  * the same supervisor. Statuses must arrive on the main context, never inline. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The file camera: folders, playlists with durations, their errors, and the frame rate; a
  * bad image in a folder left out with one warning; frames over the pixel limit refused from
  * their header, before they are decoded. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Configuration and profile parsing: good files load, and every kind of mistake stops
  * loading with the file, the line and the key in the message: keys set twice with both lines,
  * files that are not regular files or are too large with what they are or how large. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Camera pixel-format conversion. Real photographs are turned into each camera format by
  * ffmpeg, and our RGB is compared with ffmpeg's own conversion of the same bytes, with the
  * chroma handling pinned to ours (nearest neighbour, accurate rounding, explicit matrix and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The error table's helpers: messages that always fit in a bus reply. */
 #include <string.h>
 

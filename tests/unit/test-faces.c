@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Cascades and face detection: the shipped cascades load; broken or hostile cascade files are
  * refused with the file named and never crash the reader or the detector (run this suite under
  * ASan/UBSan too); the detector finds the students in the test portraits, with both eyes where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Framing, profile geometry and the photo checks, on real photographs only. Faces come from
  * OpenCV (tests/reference/opencv-faces.py, run as a separate program), rotations and blurs
  * from ffmpeg, and the finished photos are measured again by OpenCV alone. Tests that need

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Code intake: the rules that keep the right code on the right photo, without a bus or a
  * camera. Times are microseconds; forget is 3 s as in the shipped configuration. */
 #include "core/intake.h"

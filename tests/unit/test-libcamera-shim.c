@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The parts of the libcamera shim that need no camera: the pixel format names and their
  * mapping onto the converter (checked by converting real bytes, since packed RGB is named the
  * other way round in libcamera), and the choice of a mode with the error that lists what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Image decoding, crop and resampling, and JPEG encoding, on real photographs. Decoding is
  * checked against independent decoders (djpeg, netpbm's pngtopnm) run as separate programs. */
 #include "error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QR payload handling: real camera photos of QR codes decode to the exact expected text,
  * and payloads that are huge, binary or look like paths are handled as opaque bytes. */
 #include <glib/gstdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The session state machine through the core API, with no bus: a real booth on a temporary
  * state folder and the file camera playing tests/data/frames, driven by plain calls and
  * watched through the listener table. */

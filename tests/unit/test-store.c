@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The record store against a real file system and a real SQLite database, each test in a
  * fresh temporary folder. Crashes are reproduced by building the on-disk state a crash at
  * that point leaves, then reopening and reconciling. A full disk and a read-only file system
