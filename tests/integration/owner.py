@@ -11,13 +11,9 @@ import sys
 
 from gi.repository import Gio, GLib
 
-bus = Gio.DBusConnection.new_for_address_sync(
-    sys.argv[1],
-    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-    | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-    None,
-    None,
-)
+import boothbus
+
+bus = boothbus.connect(sys.argv[1])
 
 
 def call(method, args, reply_type):

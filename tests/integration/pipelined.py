@@ -7,14 +7,10 @@ import sys
 
 from gi.repository import Gio, GLib
 
+import boothbus
+
 address, code, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-bus = Gio.DBusConnection.new_for_address_sync(
-    address,
-    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-    | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-    None,
-    None,
-)
+bus = boothbus.connect(address)
 loop = GLib.MainLoop()
 pending = 0
 

@@ -10,15 +10,11 @@ import sys
 
 from gi.repository import Gio, GLib
 
+import boothbus
+
 address, calls, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
-bus = Gio.DBusConnection.new_for_address_sync(
-    address,
-    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-    | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-    None,
-    None,
-)
+bus = boothbus.connect(address)
 
 KEYS = {
     "StartSession": ["code", "code_bytes", "operator", "profile", "adopt", "detach"],

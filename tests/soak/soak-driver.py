@@ -10,15 +10,12 @@ import time
 
 from gi.repository import Gio, GLib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import boothbus  # noqa: E402
+
 address, pid = sys.argv[1], int(sys.argv[2])
 sessions, warmup, check = (int(a) for a in sys.argv[3:6])
-bus = Gio.DBusConnection.new_for_address_sync(
-    address,
-    Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-    | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-    None,
-    None,
-)
+bus = boothbus.connect(address)
 
 
 def call(method, options, reply):

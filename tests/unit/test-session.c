@@ -228,11 +228,16 @@ got_records(GPtrArray *records, const GError *error, gpointer data)
   answer_take(data, error);
 }
 
-static void
-await(Answer *a)
+/* Runs the main loop until the answer came; FALSE and its error in error when it failed. */
+static gboolean
+await(Answer *a, GError **error)
 {
   while (!a->came)
     g_main_context_iteration(NULL, TRUE);
+  if (!a->error)
+    return TRUE;
+  g_propagate_error(error, g_steal_pointer(&a->error));
+  return FALSE;
 }
 
 /* ---- calls ---- */
@@ -245,12 +250,8 @@ start(Fixture *f, const BoothCaller *caller, const char *code, gboolean adopt, g
   BoothStartOptions o = {bytes, NULL, NULL, adopt, detach};
   Answer a = {0};
   booth_session_start(f->booth, caller, &o, got_id, &a);
-  await(&a);
-  if (a.error)
-    g_propagate_error(error, g_steal_pointer(&a.error));
-  char *id = g_steal_pointer(&a.id);
-  answer_clear(&a);
-  return id;
+  await(&a, error);
+  return a.id;
 }
 
 static GVariant *
@@ -258,12 +259,8 @@ capture(Fixture *f, const BoothCaller *caller, gboolean force, GError **error)
 {
   Answer a = {0};
   booth_session_capture(f->booth, caller, force, got_report, &a);
-  await(&a);
-  if (a.error)
-    g_propagate_error(error, g_steal_pointer(&a.error));
-  GVariant *report = g_steal_pointer(&a.report);
-  answer_clear(&a);
-  return report;
+  await(&a, error);
+  return a.report;
 }
 
 static gboolean
@@ -271,11 +268,7 @@ retake(Fixture *f, const BoothCaller *caller, GError **error)
 {
   Answer a = {0};
   booth_session_retake(f->booth, caller, got_done, &a);
-  await(&a);
-  gboolean ok = a.error == NULL;
-  if (a.error)
-    g_propagate_error(error, g_steal_pointer(&a.error));
-  return ok;
+  return await(&a, error);
 }
 
 static BoothRecord *
@@ -283,12 +276,8 @@ commit(Fixture *f, const BoothCaller *caller, gboolean override, GError **error)
 {
   Answer a = {0};
   booth_session_commit(f->booth, caller, override, NULL, got_record, &a);
-  await(&a);
-  if (a.error)
-    g_propagate_error(error, g_steal_pointer(&a.error));
-  BoothRecord *r = g_steal_pointer(&a.record);
-  answer_clear(&a);
-  return r;
+  await(&a, error);
+  return a.record;
 }
 
 static gboolean
@@ -296,11 +285,7 @@ cancel(Fixture *f, const BoothCaller *caller, GError **error)
 {
   Answer a = {0};
   booth_session_cancel(f->booth, caller, got_done, &a);
-  await(&a);
-  gboolean ok = a.error == NULL;
-  if (a.error)
-    g_propagate_error(error, g_steal_pointer(&a.error));
-  return ok;
+  return await(&a, error);
 }
 
 static BoothRecord *
@@ -308,12 +293,9 @@ record_of(Fixture *f, const char *id)
 {
   Answer a = {0};
   booth_records_list(f->booth, &OPERATOR, 1, NULL, id, got_records, &a);
-  await(&a);
-  g_assert_no_error(a.error);
+  await(&a, NULL);
   g_assert_nonnull(a.record);
-  BoothRecord *r = g_steal_pointer(&a.record);
-  answer_clear(&a);
-  return r;
+  return a.record;
 }
 
 static void
@@ -492,7 +474,7 @@ test_calls_wait_their_turn(void)
   booth_session_start(f.booth, &FRONTEND, &o, got_id, &a1);
   booth_session_capture(f.booth, &FRONTEND, FALSE, got_report, &a2);
   booth_session_cancel(f.booth, &FRONTEND, got_done, &a3);
-  await(&a3);
+  await(&a3, NULL);
   g_assert_true(a1.came && a2.came);
   g_assert_no_error(a1.error);
   g_assert_no_error(a2.error);
