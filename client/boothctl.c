@@ -6,6 +6,7 @@
 
 #include "print.h"
 #include "variant-json.h"
+#include "words.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 
 #include "boothd-build.h"
 
-typedef struct {
+typedef struct BoothctlCommand {
   const char *name;
   const char *synopsis;
   const char *brief;
@@ -39,6 +40,13 @@ static gboolean opt_override;
 /* G_MININT: not given, so the daemon's default applies. */
 static int opt_limit = G_MININT;
 static char *opt_status;
+/* info's argument. */
+static const char *opt_session;
+
+/* What a record's status may be (store.h). */
+static const char *const record_statuses[] = {
+    "active", "committed", "cancelled", "abandoned", "interrupted", "recovered", NULL,
+};
 
 static const GOptionEntry global_entries[] = {
     {"bus", 0, 0, G_OPTION_ARG_STRING, &opt_bus,
@@ -80,7 +88,9 @@ static const GOptionEntry commit_entries[] = {
 static const GOptionEntry sessions_entries[] = {
     {"limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "Show at most N records, newest first", "N"},
     {"status", 0, 0, G_OPTION_ARG_FILENAME, &opt_status,
-     "Only records with this status (e.g. committed, cancelled, abandoned)", "STATUS"},
+     "Only records with this status: active, committed, cancelled, abandoned, interrupted or "
+     "recovered",
+     "STATUS"},
     G_OPTION_ENTRY_NULL,
 };
 
@@ -164,7 +174,7 @@ boothctl_report_error(Boothctl *ctl, const GError *error)
     else if (g_str_equal(name, "org.freedesktop.DBus.Error.NoReply"))
       message = g_strdup_printf("boothd did not answer: %s", stripped->message);
     else
-      message = g_strdup(*stripped->message != '\0' ? stripped->message : name);
+      message = boothctl_words(*stripped->message != '\0' ? stripped->message : name);
     code = dbus_error_is_unreachable(name) ? BOOTHCTL_EXIT_UNREACHABLE : BOOTHCTL_EXIT_REFUSED;
   } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
     message = g_strdup("boothd did not answer in time");
@@ -207,11 +217,14 @@ usage_error(const char *format, ...)
   g_autofree char *message = g_strdup_vprintf(format, args);
   va_end(args);
   g_printerr("boothctl: %s\n"
-             "Commands: status, start, capture, retake, commit, cancel, watch, sessions.\n"
+             "Commands: status, start, capture, retake, commit, cancel, info, watch, sessions.\n"
              "Run 'boothctl --help' for usage.\n",
              message);
   return BOOTHCTL_EXIT_USAGE;
 }
+
+static int command_usage_error(const BoothctlCommand *command, const char *format, ...)
+    G_GNUC_PRINTF(2, 3);
 
 /* An argument the daemon receives as D-Bus string (s) must be UTF-8; saying so here is
  * clearer than the bus rejecting the message. */
@@ -333,6 +346,51 @@ run_void_method(Boothctl *ctl, const char *method, const char *done)
   return BOOTHCTL_EXIT_OK;
 }
 
+/* The last record, when boothd answered NoSession to a command on "the" session: the
+ * operator wants to know whether there was nothing to do, or it was already done. */
+static GVariant *
+last_record(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&options, "{sv}", "limit", g_variant_new_uint32(1));
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, BOOTH_INTERFACE, "ListRecords", g_variant_new("(a{sv})", &options),
+                    "(aa{sv})", -1, NULL);
+  if (reply == NULL)
+    return NULL;
+  g_autoptr(GVariant) records = g_variant_get_child_value(reply, 0);
+  return g_variant_n_children(records) ? g_variant_get_child_value(records, 0) : NULL;
+}
+
+/* NoSession in the operator's terms: "nothing to commit/cancel", and what happened last. */
+static int
+report_no_session(Boothctl *ctl, const GError *error, const char *verb)
+{
+  g_autofree char *name = g_dbus_error_get_remote_error(error);
+  if (g_strcmp0(name, BOOTH_ERROR_PREFIX "NoSession") != 0)
+    return boothctl_report_error(ctl, error);
+  g_autoptr(GVariant) last = last_record(ctl);
+  const char *id = last ? boothctl_lookup_string(last, "session_id") : NULL;
+  const char *status = last ? boothctl_lookup_string(last, "status") : NULL;
+  gint64 ended = 0;
+  g_autofree char *message = NULL;
+  if (id && status && g_str_equal(status, "committed") &&
+      boothctl_lookup_int(last, "ended_at", &ended)) {
+    g_autofree char *when = boothctl_format_time(ended);
+    message = g_strdup_printf("nothing to %s: no session is open; the last one, %s, was already "
+                              "committed at %s ('boothctl info %s' shows it)",
+                              verb, id, when, id);
+  } else {
+    message = g_strdup_printf("nothing to %s: no session is open ('boothctl start' opens one, "
+                              "or the student shows the capture code)",
+                              verb);
+  }
+  g_printerr("boothctl: %s\n", message);
+  if (ctl->json)
+    print_json_error(ctl, name, message, BOOTHCTL_EXIT_REFUSED);
+  return BOOTHCTL_EXIT_REFUSED;
+}
+
 static int
 run_retake(Boothctl *ctl)
 {
@@ -342,7 +400,17 @@ run_retake(Boothctl *ctl)
 static int
 run_cancel(Boothctl *ctl)
 {
-  return run_void_method(ctl, "Cancel", "session cancelled");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = boothctl_call(ctl, BOOTH_INTERFACE, "Cancel", NULL, "()", -1, &error);
+  if (reply == NULL)
+    return report_no_session(ctl, error, "cancel");
+  if (ctl->json) {
+    g_autoptr(GVariant) empty = g_variant_ref_sink(g_variant_new("a{sv}", NULL));
+    boothctl_print_json(ctl, empty);
+  } else {
+    g_print("session cancelled\n");
+  }
+  return BOOTHCTL_EXIT_OK;
 }
 
 static int
@@ -358,7 +426,7 @@ run_commit(Boothctl *ctl)
       boothctl_call(ctl, BOOTH_INTERFACE, "Commit", g_variant_new("(a{sv})", &options), "(a{sv})",
                     BOOTHCTL_SLOW_CALL_TIMEOUT_MS, &error);
   if (reply == NULL)
-    return boothctl_report_error(ctl, error);
+    return report_no_session(ctl, error, "commit");
 
   g_autoptr(GVariant) record = g_variant_get_child_value(reply, 0);
   if (ctl->json)
@@ -399,6 +467,37 @@ run_sessions(Boothctl *ctl)
   return BOOTHCTL_EXIT_OK;
 }
 
+static int
+run_info(Boothctl *ctl)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GError) error = NULL;
+
+  if (!check_utf8_option("the session id", opt_session))
+    return BOOTHCTL_EXIT_USAGE;
+  g_variant_builder_add(&options, "{sv}", "session_id", g_variant_new_string(opt_session));
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, BOOTH_INTERFACE, "ListRecords", g_variant_new("(a{sv})", &options),
+                    "(aa{sv})", -1, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+  g_autoptr(GVariant) records = g_variant_get_child_value(reply, 0);
+  if (g_variant_n_children(records) == 0) {
+    g_autofree char *message = g_strdup_printf(
+        "no session %s on this booth ('boothctl sessions' lists them)", opt_session);
+    g_printerr("boothctl: %s\n", message);
+    if (ctl->json)
+      print_json_error(ctl, NULL, message, BOOTHCTL_EXIT_REFUSED);
+    return BOOTHCTL_EXIT_REFUSED;
+  }
+  g_autoptr(GVariant) record = g_variant_get_child_value(records, 0);
+  if (ctl->json)
+    boothctl_print_json(ctl, record);
+  else
+    boothctl_print_record(record);
+  return BOOTHCTL_EXIT_OK;
+}
+
 static const BoothctlCommand commands[] = {
     {"status", "", "Show state, session, camera, framing and statistics",
      "Show the state, the session, the camera, framing and statistics.", no_entries, run_status},
@@ -422,6 +521,10 @@ static const BoothctlCommand commands[] = {
      "Print one line per event (code scanned, framing hints, state and session\n"
      "changes, commits) until interrupted. With --json, one JSON object per line.",
      no_entries, boothctl_watch},
+    {"info", "SESSION", "Show one session's record: code, checks, files and hashes",
+     "Show one session's record: its code, status and times, the checks and overrides, and\n"
+     "every file with its size and SHA-256.",
+     no_entries, run_info},
     {"sessions", "[--limit N] [--status S]", "List session records",
      "List the session records, newest first, one line each:\n"
      "id, status, started, code, files.",
@@ -446,6 +549,48 @@ commands_summary(void)
   }
   g_string_append(s, "\n\nRun 'boothctl COMMAND --help' for a command's options.");
   return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* A mistake in one command's arguments: say it, then that command's usage. */
+static int
+command_usage_error(const BoothctlCommand *command, const char *format, ...)
+{
+  va_list args;
+
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_printerr("boothctl %s: %s\n"
+             "Usage: boothctl %s %s\n"
+             "Run 'boothctl %s --help' for its options.\n",
+             command->name, message, command->name, command->synopsis, command->name);
+  return BOOTHCTL_EXIT_USAGE;
+}
+
+/* GOption says "Unknown option --overide": name the option the operator meant. */
+static int
+option_error(const BoothctlCommand *command, const GError *error)
+{
+  const char *unknown = g_str_has_prefix(error->message, "Unknown option ")
+                            ? error->message + strlen("Unknown option ")
+                            : NULL;
+  if (unknown) {
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (const GOptionEntry *e = command->entries; e->long_name; e++)
+      g_ptr_array_add(names, g_strconcat("--", e->long_name, NULL));
+    for (const GOptionEntry *e = global_entries; e->long_name; e++)
+      g_ptr_array_add(names, g_strconcat("--", e->long_name, NULL));
+    g_ptr_array_add(names, NULL);
+    g_autofree char *option = g_strdup(unknown);
+    char *eq = strchr(option, '=');
+    if (eq)
+      *eq = '\0';
+    const char *near = boothctl_closest(option, (const char *const *)names->pdata);
+    if (near)
+      return command_usage_error(command, "unknown option %s; did you mean %s?", option, near);
+    return command_usage_error(command, "unknown option %s", option);
+  }
+  return command_usage_error(command, "%s", error->message);
 }
 
 static const BoothctlCommand *
@@ -539,8 +684,15 @@ main(int argc, char **argv)
   }
 
   const BoothctlCommand *command = find_command(argv[1]);
-  if (command == NULL)
+  if (command == NULL) {
+    const char *names[G_N_ELEMENTS(commands) + 1] = {NULL};
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+      names[i] = commands[i].name;
+    const char *near = boothctl_closest(argv[1], names);
+    if (near)
+      return usage_error("unknown command '%s'; did you mean '%s'?", argv[1], near);
     return usage_error("unknown command '%s'", argv[1]);
+  }
 
   /* Help and errors for the command read "boothctl capture …". */
   g_autofree char *prgname = g_strdup_printf("boothctl %s", command->name);
@@ -553,11 +705,20 @@ main(int argc, char **argv)
   int command_argc = argc - 1;
   char **command_argv = argv + 1;
   if (!g_option_context_parse(command_context, &command_argc, &command_argv, &error))
-    return usage_error("%s: %s", command->name, error->message);
-  if (command_argc > 1)
-    return usage_error("%s: unexpected argument '%s'", command->name, command_argv[1]);
+    return option_error(command, error);
+  if (command->run == run_info) {
+    if (command_argc != 2)
+      return command_usage_error(command, "give one session id (see 'boothctl sessions')");
+    opt_session = command_argv[1];
+  } else if (command_argc > 1) {
+    return command_usage_error(command, "unexpected argument '%s'", command_argv[1]);
+  }
   if (opt_limit != G_MININT && opt_limit < 0)
-    return usage_error("%s: --limit must not be negative", command->name);
+    return command_usage_error(command, "--limit must not be negative");
+  if (opt_status != NULL && !g_strv_contains(record_statuses, opt_status)) {
+    g_autofree char *known = g_strjoinv(", ", (char **)record_statuses);
+    return command_usage_error(command, "--status must be one of %s, not '%s'", known, opt_status);
+  }
   if (!bus_option_valid(opt_bus, &error))
     return usage_error("%s", error->message);
 

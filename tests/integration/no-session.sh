@@ -7,9 +7,13 @@ export BOOTH_FRAMES=$FRAMES/no-code.playlist
 booth_bus_start
 booth_daemon_start
 booth_wait_state idle
-for cmd in capture commit retake cancel; do
+for cmd in capture retake; do
   expect_fail_with NoSession ctl $cmd
   expect_match "$ERR" "no session: show a capture code" "$cmd's message"
+done
+for cmd in commit cancel; do
+  expect_fail_with NoSession ctl $cmd
+  expect_match "$ERR" "nothing to $cmd: no session is open" "$cmd's message"
 done
 expect_fail_with NoSession gcall Capture "{'force': <true>}"
 expect_eq "$(booth_state)" idle "state unchanged"

@@ -17,7 +17,7 @@ expect_exit 4 ctl --json capture
 first=$(json 'd["file"]' <<<"$OUT")
 expect_eq "$(booth_files candidates)" 1 "one candidate on disk"
 expect_fail_with BadState ctl capture
-expect_match "$ERR" "Commit it or Retake" "a second capture is refused while reviewing"
+expect_match "$ERR" "'boothctl commit' it or 'boothctl retake'" "a second capture is refused while reviewing"
 expect_exit 0 ctl retake
 booth_wait_state framing
 [[ ! -e $first ]] || fail "retake left $first"

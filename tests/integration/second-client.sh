@@ -20,8 +20,9 @@ expect_fail_with NotOwner ctl retake
 expect_fail_with NotOwner ctl cancel
 expect_fail_with NotOwner gcall Capture "{}"
 expect_fail_with Busy ctl start --code "$CODE2"
-expect_match "$ERR" "adopt=true" "Busy says how to take over"
+expect_match "$ERR" "boothctl start --adopt" "Busy says how to take over, in boothctl's words"
 expect_fail_with Busy gcall StartSession "{'code': <'$CODE2'>}"
+expect_match "$ERR" "adopt=true" "Busy says how to take over, in the interface's words"
 expect_eq "$(booth_state)" framing "state unchanged"
 expect_match "$(booth_prop Session)" "\"id\" s \"$session\"" "same session"
 
