@@ -557,7 +557,7 @@ def compare(doc, obs, src, root, counts=None, verbose=False):
         for e in s["errors"]:
             if "org.boothd.Error." + e not in doc_errors:
                 diff.append("method %s lists error '%s', which ERRORS does not document" % (m, e))
-    return diff
+    return list(dict.fromkeys(diff))  # once each, in the order found
 
 
 def _access(prop):
