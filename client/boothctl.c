@@ -86,7 +86,8 @@ static const GOptionEntry commit_entries[] = {
 };
 
 static const GOptionEntry sessions_entries[] = {
-    {"limit", 0, 0, G_OPTION_ARG_INT, &opt_limit, "Show at most N records, newest first", "N"},
+    {"limit", 0, 0, G_OPTION_ARG_INT, &opt_limit,
+     "Show at most N records, newest first (0: all, up to 10000)", "N"},
     {"status", 0, 0, G_OPTION_ARG_FILENAME, &opt_status,
      "Only records with this status: active, committed, cancelled, abandoned, interrupted or "
      "recovered",

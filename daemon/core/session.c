@@ -919,7 +919,8 @@ booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char 
   ListJob *j = g_new0(ListJob, 1);
   j->done = done;
   j->data = data;
-  j->limit = CLAMP(limit, 1, 10000);
+  /* 0 asks for all of them: as many as one answer carries (10000 records of a few KiB). */
+  j->limit = limit == 0 ? 10000 : MIN(limit, 10000);
   j->status = g_strdup(status);
   j->session_id = g_strdup(session_id);
   booth_job_run(b, list_work, list_done, j);

@@ -78,7 +78,8 @@ void booth_session_commit(Booth *b, const BoothCaller *caller, gboolean override
 
 void booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data);
 
-/* Records, newest first: limit 1..10000; status and session_id NULL for any. -> BoothRecord*. */
+/* Records, newest first: at most limit (0 or more than 10000: 10000); status and session_id
+ * NULL for any. -> BoothRecord*. */
 void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
                         const char *session_id, BoothRecordsDone done, gpointer data);
 

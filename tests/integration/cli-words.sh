@@ -58,6 +58,10 @@ expect_exit 1 ctl info no-such-session
 expect_match "$ERR" "no session no-such-session on this booth" "info of an unknown id"
 expect_exit 2 ctl info
 expect_match "$ERR" "^boothctl info: give one session id" "info without an id"
+expect_exit 0 ctl start --code "$CODE2"
+expect_exit 0 ctl cancel
+expect_eq "$(ctl --json sessions --limit 0 | json 'len(d)')" 3 "sessions --limit 0 lists them all"
+expect_eq "$(ctl --json sessions --limit 1 | json 'len(d)')" 1 "sessions --limit 1 lists one"
 booth_daemon_stop
 
 # The command line, without a daemon.
