@@ -142,14 +142,20 @@ booth_main(int argc, char **argv)
   booth_log_init();
 
   g_autofree char *bus = NULL, *config_path = NULL, *camera = NULL, *state_dir = NULL;
-  gboolean verbose = FALSE, version = FALSE, analyze = FALSE;
+  gboolean verbose = FALSE, version = FALSE, analyze = FALSE, check_config = FALSE;
   g_autofree char *profile = NULL;
   g_auto(GStrv) files = NULL;
   const GOptionEntry entries[] = {
       {"bus", 0, 0, G_OPTION_ARG_STRING, &bus, "system (default), session, or a D-Bus address",
        "BUS"},
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-       "Configuration file (default " BOOTH_SYSCONFDIR "/boothd.conf when it exists)", "FILE"},
+       "Configuration file, with its drop-ins FILE.d/*.conf (default: the vendor's, "
+       "then " BOOTH_SYSCONFDIR "/boothd.conf and " BOOTH_SYSCONFDIR "/boothd.conf.d/*.conf)",
+       "FILE"},
+      {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
+       "Read the configuration and the profiles, say what is wrong or list the files read, "
+       "and exit (0 good, 1 bad)",
+       NULL},
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera: auto, libcamera:ID or file:PATH",
        "SPEC"},
       {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
@@ -183,9 +189,8 @@ booth_main(int argc, char **argv)
     return 2;
   }
 
-  if (!config_path && g_file_test(BOOTH_SYSCONFDIR "/boothd.conf", G_FILE_TEST_EXISTS))
-    config_path = g_strdup(BOOTH_SYSCONFDIR "/boothd.conf");
-  g_autoptr(BoothConfig) config = booth_config_load(config_path, &error);
+  g_autoptr(BoothConfig) config =
+      config_path ? booth_config_load(config_path, &error) : booth_config_load_default(&error);
   if (!config) {
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
@@ -207,9 +212,17 @@ booth_main(int argc, char **argv)
   }
   if (analyze)
     return run_analyze(config, profile, files);
+  g_autofree char *files_read =
+      config->files[0] ? g_strjoinv(", ", config->files) : g_strdup("none (built-in defaults)");
+  g_autofree char *profile_names = g_strjoinv(", ", config->profiles);
+  if (check_config) {
+    printf("configuration files: %s\nprofiles: %s\ncamera: %s\nstate folder: %s\n", files_read,
+           profile_names, config->camera, config->state_dir);
+    return 0;
+  }
 
-  booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s", BOOTH_VERSION,
-               config->camera, config->state_dir, config->profiles[0]);
+  booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s, configuration %s",
+               BOOTH_VERSION, config->camera, config->state_dir, profile_names, files_read);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   Booth *b = booth_new(config, &error);
   if (!b) {

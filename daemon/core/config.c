@@ -51,6 +51,8 @@ booth_config_free(BoothConfig *c)
   if (!c)
     return;
   g_free(c->path);
+  g_strfreev(c->files);
+  g_strfreev(c->profile_path);
   g_free(c->camera);
   g_free(c->pixel_format);
   g_free(c->state_dir);
@@ -63,11 +65,10 @@ booth_config_free(BoothConfig *c)
   g_free(c);
 }
 
-/* The built-in defaults, then text (NULL: none) read as the file path. */
 static BoothConfig *
-config_load(const char *text, gsize len, const char *path, GError **error)
+config_defaults(void)
 {
-  g_autoptr(BoothConfig) c = g_new0(BoothConfig, 1);
+  BoothConfig *c = g_new0(BoothConfig, 1);
   c->camera = g_strdup("auto");
   c->state_dir = g_strdup("/var/lib/boothd");
   c->profiles = g_strsplit("chsi-upload", ";", -1);
@@ -86,40 +87,130 @@ config_load(const char *text, gsize len, const char *path, GError **error)
   c->code_forget = 3;
   c->cascade_dir = g_strdup(BOOTH_FACE_CASCADE_DIR);
   c->min_face = 0.15;
-  if (path) {
-    c->path = g_canonicalize_filename(path, NULL);
-    if (!booth_keyfile_load(text, len, path, "a configuration file", config_keys,
-                            G_N_ELEMENTS(config_keys), c, error))
-      return NULL;
+  c->files = g_new0(char *, 1);
+  return c;
+}
+
+/* Applies len bytes of text, read as the file path, on top of what c holds. */
+static gboolean
+config_apply(BoothConfig *c, const char *text, gsize len, const char *path, GError **error)
+{
+  if (!booth_keyfile_load(text, len, path, "a configuration file", config_keys,
+                          G_N_ELEMENTS(config_keys), c, error))
+    return FALSE;
+  gsize n = g_strv_length(c->files);
+  c->files = g_renew(char *, c->files, n + 2);
+  c->files[n] = g_canonicalize_filename(path, NULL);
+  c->files[n + 1] = NULL;
+  if (!c->path)
+    c->path = g_strdup(c->files[n]);
+  return TRUE;
+}
+
+/* Reads path on top of c; a missing file is fine unless required. */
+static gboolean
+config_apply_file(BoothConfig *c, const char *path, gboolean required, GError **error)
+{
+  if (!required && !g_file_test(path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    return TRUE;
+  gsize len = 0;
+  g_autofree char *text =
+      booth_file_read(path, BOOTH_KEYFILE_MAX_BYTES, "a configuration file", &len, error);
+  return text && config_apply(c, text, len, path, error);
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The drop-ins of dir (*.conf, in name order), on top of c. */
+static gboolean
+config_apply_dropins(BoothConfig *c, const char *dir, GError **error)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  if (!d)
+    return TRUE;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  while ((name = g_dir_read_name(d)))
+    if (g_str_has_suffix(name, ".conf") && name[0] != '.')
+      g_ptr_array_add(names, g_strdup(name));
+  g_ptr_array_sort(names, compare_names);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+    if (!config_apply_file(c, path, TRUE, error))
+      return FALSE;
   }
+  return TRUE;
+}
+
+/* What holds across the files: checked once they are all read. */
+static BoothConfig *
+config_finish(BoothConfig *c, const char *site_dir, GError **error)
+{
+  g_autoptr(BoothConfig) owned = c;
   /* A size needs both sides; 0 for both lets the camera's largest be used. */
   if ((c->camera_width == 0) != (c->camera_height == 0) ||
       (c->viewfinder_width == 0) != (c->viewfinder_height == 0)) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
                 "%s: [Camera] width and height (and viewfinder_width and viewfinder_height) are "
                 "set together, or both left at 0",
-                path);
+                c->path ? c->path : "the configuration");
     return NULL;
   }
-  if (!c->profile_dir) {
-    /* Profiles live beside the configuration file unless told otherwise. */
-    g_autofree char *dir = path ? g_path_get_dirname(c->path) : g_strdup(BOOTH_SYSCONFDIR);
-    c->profile_dir = g_build_filename(dir, "profiles", NULL);
+  g_strfreev(c->profile_path);
+  if (c->profile_dir) {
+    c->profile_path = g_new0(char *, 2);
+    c->profile_path[0] = g_strdup(c->profile_dir);
+  } else {
+    c->profile_path = g_new0(char *, 3);
+    c->profile_path[0] = g_build_filename(site_dir, "profiles", NULL);
+    c->profile_path[1] = g_build_filename(booth_config_vendor_dir(), "profiles", NULL);
   }
-  return g_steal_pointer(&c);
+  return g_steal_pointer(&owned);
+}
+
+const char *
+booth_config_vendor_dir(void)
+{
+  static gsize once;
+  static const char *dir;
+  if (g_once_init_enter(&once)) {
+    /* Run from the build tree (tests, a developer trying a fresh build): the source's etc/. */
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    gboolean uninstalled = exe && g_str_has_prefix(exe, BOOTH_BUILD_ROOT "/");
+    dir = uninstalled ? BOOTH_SOURCE_ETC : BOOTH_DATADIR;
+    g_once_init_leave(&once, 1);
+  }
+  return dir;
+}
+
+BoothConfig *
+booth_config_load_default(GError **error)
+{
+  g_autoptr(BoothConfig) c = config_defaults();
+  g_autofree char *vendor = g_build_filename(booth_config_vendor_dir(), "boothd.conf", NULL);
+  g_autofree char *site = g_build_filename(BOOTH_SYSCONFDIR, "boothd.conf", NULL);
+  g_autofree char *dropins = g_build_filename(BOOTH_SYSCONFDIR, "boothd.conf.d", NULL);
+  if (!config_apply_file(c, vendor, FALSE, error) || !config_apply_file(c, site, FALSE, error) ||
+      !config_apply_dropins(c, dropins, error))
+    return NULL;
+  return config_finish(g_steal_pointer(&c), BOOTH_SYSCONFDIR, error);
 }
 
 BoothConfig *
 booth_config_load(const char *path, GError **error)
 {
+  g_autoptr(BoothConfig) c = config_defaults();
   if (!path)
-    return config_load(NULL, 0, NULL, error);
-  gsize len = 0;
-  g_autofree char *text =
-      booth_file_read(path, BOOTH_KEYFILE_MAX_BYTES, "a configuration file", &len, error);
-  if (!text)
+    return config_finish(g_steal_pointer(&c), BOOTH_SYSCONFDIR, error);
+  g_autofree char *dropins = g_strconcat(path, ".d", NULL);
+  if (!config_apply_file(c, path, TRUE, error) || !config_apply_dropins(c, dropins, error))
     return NULL;
-  return config_load(text, len, path, error);
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  return config_finish(g_steal_pointer(&c), dir, error);
 }
 
 BoothConfig *
@@ -127,7 +218,11 @@ booth_config_load_data(const char *text, gsize len, const char *path, GError **e
 {
   g_assert(text || len == 0);
   g_assert(path);
-  return config_load(text ? text : "", len, path, error);
+  g_autoptr(BoothConfig) c = config_defaults();
+  if (!config_apply(c, text ? text : "", len, path, error))
+    return NULL;
+  g_autofree char *dir = g_path_get_dirname(c->path);
+  return config_finish(g_steal_pointer(&c), dir, error);
 }
 
 gboolean
@@ -138,7 +233,22 @@ booth_config_load_profiles(BoothConfig *c, GError **error)
   c->loaded_profiles = g_ptr_array_new_with_free_func((GDestroyNotify)booth_profile_free);
   for (int i = 0; c->profiles[i]; i++) {
     g_autofree char *file = g_strconcat(c->profiles[i], ".profile", NULL);
-    g_autofree char *path = g_build_filename(c->profile_dir, file, NULL);
+    g_autofree char *path = NULL;
+    for (int k = 0; c->profile_path[k] && !path; k++) {
+      char *candidate = g_build_filename(c->profile_path[k], file, NULL);
+      if (g_file_test(candidate, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+        path = candidate;
+      else
+        g_free(candidate);
+    }
+    if (!path) {
+      g_autofree char *where = g_strjoinv(", ", c->profile_path);
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "profile '%s': no %s in %s (profiles= in [Booth] names them; profile_dir "
+                  "says where they are)",
+                  c->profiles[i], file, where);
+      return FALSE;
+    }
     g_autoptr(GError) local = NULL;
     BoothProfile *p = booth_profile_load(path, &local);
     if (!p) {

@@ -20,8 +20,11 @@ BoothProfile *booth_profile_load_data(const char *text, gsize len, const char *p
                                       GError **error);
 
 typedef struct {
-  char *path;   /* the file read, NULL for built-in defaults */
-  char *camera; /* "auto", "libcamera:ID" or "file:PATH" */
+  char *path;   /* the main file read (the first that exists), NULL for built-in defaults */
+  char **files; /* every file read, in order: later ones override earlier keys */
+  char *
+      *profile_path; /* folders searched for NAME.profile, in order (profile_dir alone when set) */
+  char *camera;      /* "auto", "libcamera:ID" or "file:PATH" */
   char *state_dir;
   char *profile_dir;
   char **profiles;     /* names; the first is the session's default */
@@ -53,11 +56,23 @@ typedef struct {
 void booth_config_free(BoothConfig *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothConfig, booth_config_free)
 
-/* path NULL: built-in defaults. Profiles are not loaded here. */
+/* Where the vendor defaults are: datadir/boothd when installed, the source tree's etc/ when
+ * boothd runs from its build tree (so a fresh build works without flags). */
+const char *booth_config_vendor_dir(void);
+
+/* The configuration boothd runs with when no file is named: the built-in defaults, then the
+ * vendor's boothd.conf, the site's /etc/boothd/boothd.conf and its drop-ins
+ * /etc/boothd/boothd.conf.d/ *.conf in name order, each where it exists; a later file overrides
+ * the keys it sets. Profiles are searched in /etc/boothd/profiles, then the vendor's. */
+BoothConfig *booth_config_load_default(GError **error);
+/* path NULL: built-in defaults; otherwise path (it must exist) and its drop-ins path.d/ *.conf;
+ * profiles beside path (its folder's profiles/), then the vendor's. Profiles are not loaded
+ * here. */
 BoothConfig *booth_config_load(const char *path, GError **error);
 /* The same from len bytes of text in memory, read as the file path would be (path names it in
  * messages, and the default profile_dir lies beside it). */
 BoothConfig *booth_config_load_data(const char *text, gsize len, const char *path, GError **error);
-/* Loads every profile named in profiles from profile_dir. */
+/* Loads every profile named in profiles, each from the first folder of profile_path that has
+ * it. */
 gboolean booth_config_load_profiles(BoothConfig *c, GError **error);
 const BoothProfile *booth_config_find_profile(const BoothConfig *c, const char *name);

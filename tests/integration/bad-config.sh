@@ -22,7 +22,7 @@ start_fails 1 "boothd: $WORK/boothd.conf:3: \\[Booth\\] colour: unknown key" --c
 printf '[Camera]\nfps=lots\n' >"$WORK/boothd.conf"
 start_fails 1 ":2: \\[Camera\\] fps: 'lots' is not a number" --config "$WORK/boothd.conf" --state-dir "$WORK/s1"
 printf '[Booth]\nprofiles=chsi-upload;passport\n' >"$WORK/boothd.conf"
-start_fails 1 "profile 'passport': .*/passport.profile: cannot open the file \\(No such file or directory\\)" --config "$WORK/boothd.conf" --state-dir "$WORK/s1"
+start_fails 1 "profile 'passport': no passport.profile in $WORK/profiles, .*/etc/profiles \\(profiles= in \\[Booth\\] names them" --config "$WORK/boothd.conf" --state-dir "$WORK/s1"
 printf '[Profile]\nwidth=480\nheight=640\nmax_kb=200\nmirror=true\n' >"$WORK/profiles/chsi-upload.profile"
 printf '[Booth]\n' >"$WORK/boothd.conf"
 start_fails 1 "chsi-upload.profile:5: \\[Profile\\] mirror: unknown key" --config "$WORK/boothd.conf" --state-dir "$WORK/s1"

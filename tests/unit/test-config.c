@@ -250,7 +250,10 @@ test_from_data(void)
   g_assert_no_error(error);
   g_assert_cmpfloat(c->fps, ==, 12);
   g_assert_cmpint(c->max_frame_pixels, ==, 9000000);
-  g_assert_cmpstr(c->profile_dir, ==, "/etc/x/profiles");
+  g_assert_null(c->profile_dir);
+  g_assert_cmpstr(c->profile_path[0], ==, "/etc/x/profiles");
+  g_autofree char *vendor = g_build_filename(booth_config_vendor_dir(), "profiles", NULL);
+  g_assert_cmpstr(c->profile_path[1], ==, vendor);
   g_clear_pointer(&c, booth_config_free);
 
   g_autofree char *big = g_strnfill(300 * 1024, '#');
@@ -293,7 +296,8 @@ test_missing_profile(void)
   g_autoptr(BoothConfig) c = booth_config_load(path, &error);
   g_assert_no_error(error);
   g_assert_false(booth_config_load_profiles(c, &error));
-  g_assert_nonnull(strstr(error->message, "profile 'chsi-upload'")); /* none beside this file */
+  /* chsi-upload is not beside this file, but the vendor's is found; nope is nowhere. */
+  g_assert_nonnull(strstr(error->message, "profile 'nope': no nope.profile in "));
 }
 
 static void
