@@ -109,6 +109,10 @@ stats_value(BoothService *svc, gboolean with_uptime)
   g_variant_dict_insert(&d, "cancels", "t", c->cancels);
   g_variant_dict_insert(&d, "abandoned", "t", c->abandoned);
   g_variant_dict_insert(&d, "storage_errors", "t", c->storage_errors);
+  BoothPreviewStats ps = booth_get_preview_stats(b);
+  g_variant_dict_insert(&d, "preview_clients", "u", ps.clients);
+  g_variant_dict_insert(&d, "preview_frames", "t", ps.frames);
+  g_variant_dict_insert(&d, "preview_dropped", "t", ps.dropped);
   /* uptime alone is not a change worth a signal */
   if (with_uptime)
     g_variant_dict_insert(&d, "uptime_s", "t", (guint64)(booth_get_uptime_us(b) / G_USEC_PER_SEC));
