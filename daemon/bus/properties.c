@@ -37,8 +37,15 @@ session_value(BoothService *svc)
     g_variant_dict_insert(&d, "attempts", "u", s->attempts);
     g_variant_dict_insert(&d, "has_candidate", "b", s->candidate != NULL);
     g_variant_dict_insert(&d, "abandon_at", "x", s->abandon_at);
-    if (s->candidate)
+    if (s->candidate) {
       g_variant_dict_insert(&d, "candidate", "s", s->candidate->path ? s->candidate->path : "");
+      /* So a front-end that reconnects (or boothctl after a Ctrl-C) can show it again. */
+      g_variant_dict_insert(&d, "candidate_passed", "b", !s->candidate->failed[0]);
+      g_variant_dict_insert_value(
+          &d, "candidate_failed",
+          g_variant_new_strv((const char *const *)s->candidate->failed, -1));
+      g_variant_dict_insert_value(&d, "report", s->candidate->report);
+    }
   }
   return g_variant_ref_sink(g_variant_dict_end(&d));
 }

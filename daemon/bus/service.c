@@ -381,6 +381,38 @@ method_open_preview(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* ---- OpenCandidate ---- */
+
+static int
+method_open_candidate(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  BoothService *svc = userdata;
+  const char *profile;
+  g_autoptr(GError) error = NULL;
+  int r = sd_bus_message_read_basic(m, 's', &profile);
+  if (r < 0) {
+    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "cannot read the profile: %s",
+                strerror(-r));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  BoothCaller caller;
+  if (!request_begin(svc, m, NULL, NULL, &caller))
+    return 1;
+  int fd = booth_session_open_candidate(svc->booth, &caller, profile, &error);
+  if (fd < 0) {
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  r = sd_bus_reply_method_return(m, "h", fd);
+  close(fd);
+  if (r < 0)
+    booth_warn("bus", "cannot send the candidate to %s: %s", sd_bus_message_get_sender(m),
+               strerror(-r));
+  return 1;
+}
+
 /* ---- the object ---- */
 
 static int
@@ -411,6 +443,8 @@ static const sd_bus_vtable booth_vtable[] = {
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("OpenPreview", "a{sv}", SD_BUS_PARAM(options), "h",
                              SD_BUS_PARAM(stream), method_open_preview, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("OpenCandidate", "s", SD_BUS_PARAM(profile), "h", SD_BUS_PARAM(photo),
+                             method_open_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Session", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Framing", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
