@@ -20,6 +20,7 @@ static const char *const dbus_names[BOOTH_ERROR_N] = {
     [BOOTH_ERROR_INVALID_ARGUMENT] = "org.boothd.Error.InvalidArgument",
     [BOOTH_ERROR_STORAGE] = "org.boothd.Error.Storage",
     [BOOTH_ERROR_DENIED] = "org.boothd.Error.Denied",
+    [BOOTH_ERROR_CHECKS_FAILED] = "org.boothd.Error.ChecksFailed",
 };
 
 const char *

@@ -18,6 +18,7 @@ typedef enum {
   BOOTH_ERROR_INVALID_ARGUMENT,
   BOOTH_ERROR_STORAGE,
   BOOTH_ERROR_DENIED,
+  BOOTH_ERROR_CHECKS_FAILED, /* Commit of a candidate that failed checks, without override */
   BOOTH_ERROR_N,
 } BoothErrorCode;
 

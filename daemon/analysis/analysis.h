@@ -12,6 +12,9 @@
 
 typedef struct {
   guint64 seq;
+  /* The frame analysed (a reference), for results of the live worker, which hands both on
+   * together so that a preview of the frame shows its own analysis; NULL otherwise. */
+  BoothFrame *frame;
   int width, height;
   char *origin;
   GPtrArray *codes;     /* BoothQrCode*, in frame coordinates */

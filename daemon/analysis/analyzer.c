@@ -22,6 +22,8 @@ booth_analysis_free(BoothAnalysis *r)
   if (!r)
     return;
   g_free(r->origin);
+  if (r->frame)
+    booth_frame_unref(r->frame);
   if (r->codes)
     g_ptr_array_unref(r->codes);
   if (r->faces)
@@ -252,6 +254,7 @@ worker_thread(gpointer data)
       continue;
     last = f->seq;
     BoothAnalysis *r = booth_analyzer_run(an, f);
+    r->frame = g_steal_pointer(&f);
     g_mutex_lock(&w->lock);
     w->recent_us[w->count % G_N_ELEMENTS(w->recent_us)] = r->total_us;
     w->count++;

@@ -37,8 +37,15 @@ session_value(BoothService *svc)
     g_variant_dict_insert(&d, "attempts", "u", s->attempts);
     g_variant_dict_insert(&d, "has_candidate", "b", s->candidate != NULL);
     g_variant_dict_insert(&d, "abandon_at", "x", s->abandon_at);
-    if (s->candidate)
+    if (s->candidate) {
       g_variant_dict_insert(&d, "candidate", "s", s->candidate->path ? s->candidate->path : "");
+      /* So a front-end that reconnects (or boothctl after a Ctrl-C) can show it again. */
+      g_variant_dict_insert(&d, "candidate_passed", "b", !s->candidate->failed[0]);
+      g_variant_dict_insert_value(
+          &d, "candidate_failed",
+          g_variant_new_strv((const char *const *)s->candidate->failed, -1));
+      g_variant_dict_insert_value(&d, "report", s->candidate->report);
+    }
   }
   return g_variant_ref_sink(g_variant_dict_end(&d));
 }
@@ -109,6 +116,10 @@ stats_value(BoothService *svc, gboolean with_uptime)
   g_variant_dict_insert(&d, "cancels", "t", c->cancels);
   g_variant_dict_insert(&d, "abandoned", "t", c->abandoned);
   g_variant_dict_insert(&d, "storage_errors", "t", c->storage_errors);
+  BoothPreviewStats ps = booth_get_preview_stats(b);
+  g_variant_dict_insert(&d, "preview_clients", "u", ps.clients);
+  g_variant_dict_insert(&d, "preview_frames", "t", ps.frames);
+  g_variant_dict_insert(&d, "preview_dropped", "t", ps.dropped);
   /* uptime alone is not a change worth a signal */
   if (with_uptime)
     g_variant_dict_insert(&d, "uptime_s", "t", (guint64)(booth_get_uptime_us(b) / G_USEC_PER_SEC));

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "booth-names.h"
@@ -52,13 +53,14 @@ caller_identify(BoothService *svc, sd_bus_message *call, BoothCaller *caller, GE
 
 typedef struct {
   const char *key;
-  const char *type; /* "b", "s", "u" or "ay" */
+  const char *type; /* "b", "s", "u", "d" or "ay" */
 } OptionSpec;
 
 typedef struct {
   gboolean set;
   int b;
   guint32 u;
+  double d;
   const char *s; /* valid while the message lives */
   const void *ay;
   size_t ay_len;
@@ -108,6 +110,9 @@ options_read(sd_bus_message *m, const char *method, const OptionSpec *specs, Opt
         break;
       case 'u':
         r = sd_bus_message_read_basic(m, 'u', &v->u);
+        break;
+      case 'd':
+        r = sd_bus_message_read_basic(m, 'd', &v->d);
         break;
       case 's':
         r = sd_bus_message_read_basic(m, 's', &v->s);
@@ -327,6 +332,87 @@ method_list_records(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* ---- OpenPreview ---- */
+
+/* The core writes into one end of a socket pair; the caller gets the other. */
+static int
+method_open_preview(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {
+      {"max_side", "u"}, {"fps", "d"}, {"quality", "u"}, {"mirror", "b"}, {NULL, NULL}};
+  enum { MAX_SIDE, FPS, QUALITY, MIRROR };
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (!request_begin(svc, m, specs, v, &caller))
+    return 1;
+  BoothPreviewOptions o;
+  booth_preview_options_init(&o);
+  if (v[MAX_SIDE].set)
+    o.max_side = v[MAX_SIDE].u;
+  if (v[FPS].set)
+    o.fps = v[FPS].d;
+  if (v[QUALITY].set)
+    o.quality = v[QUALITY].u;
+  o.mirror = v[MIRROR].b;
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
+                "cannot make the preview's socket: %s (see boothd's file limit)", strerror(errno));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  /* The stream only flows from boothd: the caller's end never writes. */
+  shutdown(fds[1], SHUT_WR);
+  if (!booth_open_preview(svc->booth, &caller, fds[0], &o, &error)) {
+    close(fds[0]);
+    close(fds[1]);
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  /* sd-bus sends a duplicate; ours is closed either way. */
+  int r = sd_bus_reply_method_return(m, "h", fds[1]);
+  close(fds[1]);
+  if (r < 0)
+    booth_warn("bus", "cannot send the preview to %s: %s", sd_bus_message_get_sender(m),
+               strerror(-r));
+  return 1;
+}
+
+/* ---- OpenCandidate ---- */
+
+static int
+method_open_candidate(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  BoothService *svc = userdata;
+  const char *profile;
+  g_autoptr(GError) error = NULL;
+  int r = sd_bus_message_read_basic(m, 's', &profile);
+  if (r < 0) {
+    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT, "cannot read the profile: %s",
+                strerror(-r));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  BoothCaller caller;
+  if (!request_begin(svc, m, NULL, NULL, &caller))
+    return 1;
+  int fd = booth_session_open_candidate(svc->booth, &caller, profile, &error);
+  if (fd < 0) {
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  r = sd_bus_reply_method_return(m, "h", fd);
+  close(fd);
+  if (r < 0)
+    booth_warn("bus", "cannot send the candidate to %s: %s", sd_bus_message_get_sender(m),
+               strerror(-r));
+  return 1;
+}
+
 /* ---- the object ---- */
 
 static int
@@ -355,6 +441,10 @@ static const sd_bus_vtable booth_vtable[] = {
     SD_BUS_METHOD_WITH_NAMES("ListRecords", "a{sv}", SD_BUS_PARAM(options), "aa{sv}",
                              SD_BUS_PARAM(records), method_list_records,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("OpenPreview", "a{sv}", SD_BUS_PARAM(options), "h",
+                             SD_BUS_PARAM(stream), method_open_preview, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("OpenCandidate", "s", SD_BUS_PARAM(profile), "h", SD_BUS_PARAM(photo),
+                             method_open_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Session", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Framing", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

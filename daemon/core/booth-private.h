@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/booth.h"
+#include "core/preview.h"
 #include "core/session.h"
 
 typedef struct {
@@ -27,6 +28,7 @@ struct Booth {
   BoothStore *store;               /* used only on the job thread after start-up */
   GThreadPool *jobs;               /* one thread: capture processing and storage, in order */
   GArray *subscribers;             /* BoothSubscriber */
+  BoothPreview *preview;           /* the live preview's encoder and clients */
 
   BoothSession *session;
   GQueue pending;      /* BoothPending*: calls that wait for the session's step to finish */

@@ -213,6 +213,29 @@ booth_get_uptime_us(Booth *b)
   return g_get_monotonic_time() - b->started_mono;
 }
 
+BoothPreviewStats
+booth_get_preview_stats(Booth *b)
+{
+  return booth_preview_get_stats(b->preview);
+}
+
+/* ---- preview ---- */
+
+gboolean
+booth_open_preview(Booth *b, const BoothCaller *caller, int fd, const BoothPreviewOptions *options,
+                   GError **error)
+{
+  g_assert(b && caller && fd >= 0 && options);
+  if (!caller->authorized) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_DENIED,
+                "the preview shows the student: only root, boothd's user and members of group "
+                "'%s' may open it",
+                b->config->allowed_group);
+    return FALSE;
+  }
+  return booth_preview_add_client(b->preview, fd, options, error);
+}
+
 /* ---- hints ---- */
 
 void
@@ -323,6 +346,7 @@ booth_new(BoothConfig *config, GError **error)
     return NULL;
   }
   b->jobs = g_thread_pool_new((GFunc)job_thread, NULL, 1, TRUE, NULL);
+  b->preview = booth_preview_new((guint)config->preview_max_clients, config->fps);
 
   /* A booth without a camera still answers: the operator sees why, and the supervisor keeps
    * watching for one. It opens the camera in booth_start_frames(). */
@@ -374,6 +398,7 @@ booth_free(Booth *b)
   g_clear_handle_id(&b->hints_tick, g_source_remove);
   booth_mailbox_close(b->mailbox);
   g_clear_pointer(&b->analysis, booth_analysis_worker_stop);
+  g_clear_pointer(&b->preview, booth_preview_free);
   if (b->jobs)
     g_thread_pool_free(b->jobs, FALSE, TRUE); /* finish queued storage work */
   /* After the jobs, which may be taking stills from the camera. */

@@ -16,6 +16,7 @@
 #include "camera/camera.h"
 #include "core/config.h"
 #include "core/intake.h"
+#include "core/preview.h"
 #include "frame.h"
 #include "store/store.h"
 
@@ -105,3 +106,10 @@ BoothMailboxStats booth_get_frame_stats(Booth *b);
 guint64 booth_get_frames_analysed(Booth *b, double *mean_us);
 const BoothCounters *booth_get_counters(Booth *b);
 gint64 booth_get_uptime_us(Booth *b);
+BoothPreviewStats booth_get_preview_stats(Booth *b);
+
+/* A live preview stream (core/preview.h) written to fd, a connected stream socket the adapter
+ * made; the booth takes it on success. Denied unless the caller is authorized (the picture
+ * shows the student); Busy at [Preview] max_clients; InvalidArgument for bad options. */
+gboolean booth_open_preview(Booth *b, const BoothCaller *caller, int fd,
+                            const BoothPreviewOptions *options, GError **error);

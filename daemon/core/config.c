@@ -43,6 +43,7 @@ static const KeySpec config_keys[] = {
     CFG("Analysis", "code_forget", KEY_INT, 0, 3600, code_forget),
     CFG("Analysis", "cascade_dir", KEY_STRING, 1, 4096, cascade_dir),
     CFG("Analysis", "min_face", KEY_DOUBLE, 0.02, 1.0, min_face),
+    CFG("Preview", "max_clients", KEY_INT, 1, 64, preview_max_clients),
 };
 
 void
@@ -87,6 +88,7 @@ config_defaults(void)
   c->code_forget = 3;
   c->cascade_dir = g_strdup(BOOTH_FACE_CASCADE_DIR);
   c->min_face = 0.15;
+  c->preview_max_clients = 4;
   c->files = g_new0(char *, 1);
   return c;
 }

@@ -46,9 +46,10 @@ typedef struct {
   int frame_timeout;                       /* s without a frame before a restart */
   int max_restarts;                        /* restarts of a hung camera before giving up */
   int max_frame_pixels;                    /* the file camera refuses larger images */
-  int code_forget;   /* seconds a code must be out of view before it counts as new */
-  char *cascade_dir; /* the face and eye cascades (opencv-data) */
-  double min_face;   /* smallest face searched, share of the frame's shorter side */
+  int code_forget;         /* seconds a code must be out of view before it counts as new */
+  char *cascade_dir;       /* the face and eye cascades (opencv-data) */
+  double min_face;         /* smallest face searched, share of the frame's shorter side */
+  int preview_max_clients; /* [Preview] max_clients: preview streams open at once */
 
   GPtrArray *loaded_profiles; /* BoothProfile*, in the order of profiles */
 } BoothConfig;

@@ -21,6 +21,19 @@ framing_update(Booth *b, const BoothAnalysis *result)
   b->framing_score = result->framing.score;
 }
 
+/* The frame goes to the preview with its own analysis; the live framing is measured for the
+ * booth's first profile, so its bands draw the guides. */
+static void
+preview_push(Booth *b, const BoothAnalysis *result)
+{
+  if (!result->frame)
+    return;
+  BoothPreviewOverlay ov;
+  booth_preview_overlay_init(&ov, &result->framing,
+                             g_ptr_array_index(b->config->loaded_profiles, 0));
+  booth_preview_push(b->preview, result->frame, &ov);
+}
+
 /* The codes the intake has not seen before, valid ones only; invalid ones are refused once
  * (logged) and never attach to anything while they stay in view. */
 static GPtrArray *
@@ -59,6 +72,7 @@ booth_scan_on_analysis(BoothAnalysis *r, gpointer user_data)
   gint64 now = g_get_monotonic_time();
   b->last_frame_mono = now;
   framing_update(b, result);
+  preview_push(b, result);
 
   g_autoptr(GPtrArray) fresh = fresh_codes(b, result, now);
   gboolean in_session = b->session != NULL;

@@ -803,7 +803,7 @@ commit_dispatch(Booth *b, Call *c)
   }
   g_autofree char *failed = g_strjoinv(",", s->candidate->failed);
   if (*failed && !c->override) {
-    call_fail(c, BOOTH_ERROR_BAD_STATE,
+    call_fail(c, BOOTH_ERROR_CHECKS_FAILED,
               "the candidate failed these checks: %s. Retake, or Commit with override=true to "
               "keep it anyway (the override is recorded)",
               failed);

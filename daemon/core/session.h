@@ -83,6 +83,13 @@ void booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, g
 void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
                         const char *session_id, BoothRecordsDone done, gpointer data);
 
+/* The candidate photo of profile (one of the booth's) for the caller's session, as a
+ * read-only fd (O_RDONLY|O_CLOEXEC) of exactly the bytes a Commit stores; -1 and an error:
+ * Denied, InvalidArgument (unknown profile), NoSession, NotOwner (as for Capture), BadState
+ * (no candidate yet). core/candidate.c. */
+int booth_session_open_candidate(Booth *b, const BoothCaller *caller, const char *profile,
+                                 GError **error);
+
 /* The owner of the session left: it waits abandon_timeout for adoption, then is recorded as
  * abandoned with its candidate kept. */
 void booth_session_owner_left(Booth *b, const char *owner);

@@ -44,7 +44,7 @@ candidate=$(json 'd["file"]' <<<"$report")
 booth_wait_state reviewing
 expect_exit 0 ctl capture --help
 
-expect_fail_with BadState ctl commit
+expect_fail_with ChecksFailed ctl commit
 expect_match "$ERR" "failed these checks: chsi-upload/background_colour" "Commit names the failed check"
 expect_exit 0 ctl --json commit --override
 record=$OUT

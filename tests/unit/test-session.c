@@ -331,7 +331,7 @@ test_call_capture_retake_commit(void)
   g_assert_true(g_variant_lookup(second, "passed", "b", &passed));
   g_assert_false(passed); /* the sample's backdrop is grey */
   g_assert_null(commit(&f, &OPERATOR, FALSE, &error));
-  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_CHECKS_FAILED);
   g_assert_nonnull(strstr(error->message, "background_colour"));
   g_clear_error(&error);
   g_autoptr(BoothRecord) rec = commit(&f, &OPERATOR, TRUE, &error);
