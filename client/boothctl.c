@@ -174,10 +174,6 @@ boothctl_report_error(Boothctl *ctl, const GError *error)
       message = g_strdup("boothd is not running on this bus (nobody owns " BOOTH_BUS_NAME ")");
     else if (g_str_equal(name, "org.freedesktop.DBus.Error.NoReply"))
       message = g_strdup_printf("boothd did not answer: %s", stripped->message);
-    else if (g_str_equal(name, "org.boothd.Error.ChecksFailed"))
-      /* The daemon speaks of the bus option; an operator types the CLI's. */
-      message =
-          g_strdup_printf("%s\n(boothctl commit --override keeps it anyway)", stripped->message);
     else
       message = boothctl_words(*stripped->message != '\0' ? stripped->message : name);
     code = dbus_error_is_unreachable(name) ? BOOTHCTL_EXIT_UNREACHABLE : BOOTHCTL_EXIT_REFUSED;
