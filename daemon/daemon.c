@@ -224,16 +224,19 @@ booth_main(int argc, char **argv)
   booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s, configuration %s",
                BOOTH_VERSION, config->camera, config->state_dir, profile_names, files_read);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-  Booth *b = booth_new(config, &error);
-  if (!b) {
+  /* The bus first: without one boothd says so and leaves the state folder untouched. */
+  BoothService *svc = booth_service_connect(bus ? bus : "system", &error);
+  if (!svc) {
     booth_warn("main", "cannot start: %s", error->message);
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
-  BoothService *svc = booth_service_new(b, bus ? bus : "system", &error);
-  if (!svc) {
+  Booth *b = booth_new(config, &error);
+  if (!b || !booth_service_export(svc, b, &error)) {
     booth_warn("main", "cannot start: %s", error->message);
+    fprintf(stderr, "boothd: %s\n", error->message);
     booth_free(b);
+    booth_service_free(svc);
     return 1;
   }
   Systemd sd = {b, BOOTH_STATE_IDLE, 0};

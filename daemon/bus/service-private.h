@@ -10,6 +10,7 @@
 
 struct BoothService {
   Booth *booth;
+  char *spec; /* the bus as given: system, session or an address */
   sd_bus *bus;
   GSource *source;
   sd_bus_slot *vtable_slot;

@@ -511,12 +511,32 @@ on_owner_changed(const char *owner, gpointer data)
 
 /* ---- life ---- */
 
-BoothService *
-booth_service_new(Booth *booth, const char *spec, GError **error)
+/* What to do about a bus boothd cannot reach, in words. */
+static void
+set_connect_error(GError **error, const char *spec, int r)
 {
-  g_assert(booth && spec);
+  if (strcmp(spec, "session") == 0)
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
+                "no session bus (%s): run boothd under dbus-run-session, or pass --bus ADDRESS "
+                "or --bus system",
+                strerror(-r));
+  else if (strcmp(spec, "system") == 0)
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
+                "no system bus (%s): is dbus running (systemctl status dbus)? Or pass --bus "
+                "ADDRESS",
+                strerror(-r));
+  else
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
+                "cannot connect to the bus at %s: %s; check the address (--bus)", spec,
+                strerror(-r));
+}
+
+BoothService *
+booth_service_connect(const char *spec, GError **error)
+{
+  g_assert(spec);
   g_autoptr(BoothService) svc = g_new0(BoothService, 1);
-  svc->booth = booth;
+  svc->spec = g_strdup(spec);
   int r;
   if (strcmp(spec, "system") == 0)
     r = sd_bus_open_system(&svc->bus);
@@ -532,25 +552,32 @@ booth_service_new(Booth *booth, const char *spec, GError **error)
       r = sd_bus_start(svc->bus);
   }
   if (r < 0) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot connect to the %s bus: %s", spec,
-                strerror(-r));
+    set_connect_error(error, spec, r);
     return NULL;
   }
+  return g_steal_pointer(&svc);
+}
+
+gboolean
+booth_service_export(BoothService *svc, Booth *booth, GError **error)
+{
+  g_assert(svc && booth && !svc->booth);
+  svc->booth = booth;
   /* Export first, then take the name. */
-  r = sd_bus_add_object_vtable(svc->bus, &svc->vtable_slot, BOOTH_OBJECT_PATH, BOOTH_INTERFACE,
-                               booth_vtable, svc);
+  int r = sd_bus_add_object_vtable(svc->bus, &svc->vtable_slot, BOOTH_OBJECT_PATH, BOOTH_INTERFACE,
+                                   booth_vtable, svc);
   if (r < 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot export %s: %s", BOOTH_OBJECT_PATH,
                 strerror(-r));
-    return NULL;
+    return FALSE;
   }
   r = sd_bus_request_name(svc->bus, BOOTH_BUS_NAME, 0);
   if (r < 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
                 "cannot own %s on the %s bus: %s (is another boothd running, or does the bus "
                 "policy not allow this user?)",
-                BOOTH_BUS_NAME, spec, strerror(-r));
-    return NULL;
+                BOOTH_BUS_NAME, svc->spec, strerror(-r));
+    return FALSE;
   }
   svc->source = booth_bus_source_attach(svc->bus, NULL);
   booth_service_properties_init(svc);
@@ -562,8 +589,8 @@ booth_service_new(Booth *booth, const char *spec, GError **error)
       .owner_changed = on_owner_changed,
   };
   booth_add_listener(booth, &listener, svc);
-  booth_info("bus", "serving %s on the %s bus", BOOTH_BUS_NAME, spec);
-  return g_steal_pointer(&svc);
+  booth_info("bus", "serving %s on the %s bus", BOOTH_BUS_NAME, svc->spec);
+  return TRUE;
 }
 
 void
@@ -589,5 +616,6 @@ booth_service_free(BoothService *svc)
     sd_bus_flush(svc->bus);
     sd_bus_close_unref(svc->bus);
   }
+  g_free(svc->spec);
   g_free(svc);
 }

@@ -13,9 +13,12 @@
 
 typedef struct BoothService BoothService;
 
-/* Connects to spec ("system", "session" or an address), exports the object and takes the
- * name. NULL and an error that says what to check on failure. */
-BoothService *booth_service_new(Booth *booth, const char *spec, GError **error);
+/* Connects to spec ("system", "session" or an address), before boothd touches any state, so
+ * a missing bus is said in words and changes nothing. NULL and the error on failure. */
+BoothService *booth_service_connect(const char *spec, GError **error);
+/* Exports the booth's object and takes the name. FALSE and an error that says what to check
+ * (another boothd, the bus policy). */
+gboolean booth_service_export(BoothService *service, Booth *booth, GError **error);
 /* Takes no more calls; replies still go out. Before booth_free(), which finishes the calls
  * the booth is working on. */
 void booth_service_stop(BoothService *service);

@@ -40,6 +40,7 @@ struct BoothStore {
   BoothDir *candidates;
   BoothDir *abandoned;
   BoothDir *commits;
+  int lock_fd;                 /* holds the state folder's flock while open */
   sqlite3_stmt *stmts[STMT_N]; /* prepared on first use */
   BoothStoreStepHook step_hook;
   gpointer step_data;

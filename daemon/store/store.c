@@ -7,7 +7,10 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -531,6 +534,42 @@ booth_store_describe_file(BoothDir *dir, const char *name, const char *profile, 
 
 /* ---- opening ---- */
 
+/* One boothd per state folder: two would each take the other's session for their own. The
+ * lock is an flock on "lock" in the folder, held while the store is open and released by the
+ * kernel when the process ends however it ends; the file holds the holder's pid, for the
+ * message. */
+static gboolean
+lock_dir(BoothStore *s, GError **error)
+{
+  s->lock_fd = openat(s->root->fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+  if (s->lock_fd < 0) {
+    int errsv = errno;
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE, "cannot open %s/lock: %s — %s", s->dir,
+                g_strerror(errsv), booth_dir_advice(errsv));
+    return FALSE;
+  }
+  if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+    int errsv = errno;
+    char pid[32] = "";
+    ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
+    pid[MAX(n, 0)] = '\0';
+    g_strstrip(pid);
+    if (errsv == EWOULDBLOCK)
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_BUSY,
+                  "the state folder %s is in use by another boothd (pid %s): stop that one, or "
+                  "give this one its own --state-dir",
+                  s->dir, *pid ? pid : "unknown");
+    else
+      g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE, "cannot lock %s/lock: %s — %s", s->dir,
+                  g_strerror(errsv), booth_dir_advice(errsv));
+    return FALSE;
+  }
+  g_autofree char *mine = g_strdup_printf("%d\n", (int)getpid());
+  if (ftruncate(s->lock_fd, 0) < 0 || pwrite(s->lock_fd, mine, strlen(mine), 0) < 0)
+    booth_warn("store", "cannot write the pid into %s/lock: %s", s->dir, g_strerror(errno));
+  return TRUE;
+}
+
 static gboolean
 open_dirs(BoothStore *s, GError **error)
 {
@@ -541,7 +580,7 @@ open_dirs(BoothStore *s, GError **error)
     return FALSE;
   }
   s->root = booth_dir_open(s->dir, 0750, error);
-  if (!s->root || !booth_dir_probe(s->root, error))
+  if (!s->root || !booth_dir_probe(s->root, error) || !lock_dir(s, error))
     return FALSE;
   struct {
     const char *name;
@@ -644,6 +683,7 @@ booth_store_open(const char *state_dir, GError **error)
     return NULL;
   }
   g_autoptr(BoothStore) s = g_new0(BoothStore, 1);
+  s->lock_fd = -1;
   s->dir = g_canonicalize_filename(state_dir, NULL);
   s->db_path = g_build_filename(s->dir, "records.db", NULL);
   if (!open_dirs(s, error) || !open_db(s, error))
@@ -666,6 +706,8 @@ booth_store_free(BoothStore *s)
   g_clear_pointer(&s->candidates, booth_dir_free);
   g_clear_pointer(&s->abandoned, booth_dir_free);
   g_clear_pointer(&s->commits, booth_dir_free);
+  if (s->lock_fd >= 0)
+    close(s->lock_fd);
   g_free(s->dir);
   g_free(s->db_path);
   g_free(s);
