@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "print.h"
 
+#include <pwd.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -295,7 +297,8 @@ print_session(GVariant *session)
   static const char *const known[] = {
       "id",         "code",          "code_bytes", "operator",  "profile",
       "owner",      "owner_present", "started_at", "attempts",  "has_candidate",
-      "abandon_at", "detached",      "has_code",   "candidate", NULL};
+      "abandon_at", "detached",      "has_code",   "candidate", "owner_pid",
+      "owner_uid",  "owner_process", NULL};
   const char *id = boothctl_lookup_string(session, "id");
   const char *s;
   gint64 n;
@@ -324,7 +327,16 @@ print_session(GVariant *session)
 
     boothctl_lookup_bool(session, "owner_present", &present);
     boothctl_lookup_int(session, "abandon_at", &abandon_at);
-    if (present) {
+    gint64 pid = 0, uid = 0;
+    const char *process = boothctl_lookup_string(session, "owner_process");
+    if (present && boothctl_lookup_int(session, "owner_pid", &pid) &&
+        boothctl_lookup_int(session, "owner_uid", &uid)) {
+      const struct passwd *pw = getpwuid((uid_t)uid);
+      g_autofree char *user =
+          pw ? g_strdup(pw->pw_name) : g_strdup_printf("uid %" G_GINT64_FORMAT, uid);
+      print_fieldf(2, "owner", "%s, pid %" G_GINT64_FORMAT ", user %s (%s)",
+                   process && *process ? process : "a process", pid, user, s);
+    } else if (present) {
       print_fieldf(2, "owner", "%s", s);
     } else {
       g_autofree char *when = boothctl_format_time(abandon_at);

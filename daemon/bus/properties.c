@@ -31,6 +31,12 @@ session_value(BoothService *svc)
     g_variant_dict_insert(&d, "operator", "s", s->operator_name ? s->operator_name : "");
     g_variant_dict_insert(&d, "profile", "s", s->profile->name);
     g_variant_dict_insert(&d, "owner", "s", s->owner ? s->owner : "");
+    /* The adapter watches the owner the core names; until the core says so they agree. */
+    if (s->owner && g_strcmp0(s->owner, svc->owner) == 0 && svc->owner_pid) {
+      g_variant_dict_insert(&d, "owner_pid", "u", svc->owner_pid);
+      g_variant_dict_insert(&d, "owner_uid", "u", svc->owner_uid);
+      g_variant_dict_insert(&d, "owner_process", "s", svc->owner_process ? svc->owner_process : "");
+    }
     g_variant_dict_insert(&d, "owner_present", "b", s->owner != NULL);
     g_variant_dict_insert(&d, "detached", "b", s->owner == NULL && !s->owner_lost);
     g_variant_dict_insert(&d, "started_at", "x", s->started_at);

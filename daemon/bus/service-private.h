@@ -16,6 +16,9 @@ struct BoothService {
   sd_bus_slot *vtable_slot;
   sd_bus_track *owner_track; /* the session's owner, while it has one */
   char *owner;
+  /* Who the owner is, from the bus's credentials when it took the session: for people. */
+  guint32 owner_pid, owner_uid;
+  char *owner_process;
   guint owner_idle;
 
   /* What the bus last saw, to emit PropertiesChanged only on change. */

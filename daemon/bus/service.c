@@ -482,6 +482,29 @@ owner_vanished(sd_bus_track *track, void *data)
   return 0;
 }
 
+/* The owner's process name, pid and uid, so an operator sees "the kiosk, pid 1234" rather than
+ * a bus name. Unknown parts stay 0 or NULL. */
+static void
+owner_identify(BoothService *svc, const char *owner)
+{
+  sd_bus_creds *creds = NULL;
+  if (sd_bus_get_name_creds(svc->bus, owner,
+                            SD_BUS_CREDS_PID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM |
+                                SD_BUS_CREDS_AUGMENT,
+                            &creds) < 0)
+    return;
+  pid_t pid;
+  uid_t uid;
+  const char *comm;
+  if (sd_bus_creds_get_pid(creds, &pid) >= 0)
+    svc->owner_pid = (guint32)pid;
+  if (sd_bus_creds_get_euid(creds, &uid) >= 0)
+    svc->owner_uid = (guint32)uid;
+  if (sd_bus_creds_get_comm(creds, &comm) >= 0)
+    svc->owner_process = booth_utf8_prefix(comm, 64);
+  sd_bus_creds_unref(creds);
+}
+
 /* Watches owner on the bus (NULL: nobody). */
 static void
 owner_watch(BoothService *svc, const char *owner)
@@ -490,8 +513,11 @@ owner_watch(BoothService *svc, const char *owner)
   g_clear_handle_id(&svc->owner_idle, g_source_remove);
   g_free(svc->owner);
   svc->owner = g_strdup(owner);
+  g_clear_pointer(&svc->owner_process, g_free);
+  svc->owner_pid = svc->owner_uid = 0;
   if (!owner)
     return;
+  owner_identify(svc, owner);
   int r = sd_bus_track_new(svc->bus, &svc->owner_track, owner_vanished, svc);
   if (r >= 0)
     r = sd_bus_track_add_name(svc->owner_track, owner);

@@ -12,6 +12,9 @@ read -r -t 20 status session <&"${OWNER[0]}"
 expect_eq "$status" ok "front-end StartSession"
 booth_wait_state framing
 expect_match "$(booth_prop Session)" '"owner_present" b true' "Session owner_present"
+expect_match "$(booth_prop Session)" "\"owner_pid\" u $OWNER_PID" "Session owner_pid is the front-end's"
+expect_match "$(ctl status)" "owner +[^ ]+, pid $OWNER_PID, user $(id -un) \\(:1\\.[0-9]+\\)" \
+  "status shows the owner's process, pid and user"
 
 expect_fail_with NotOwner ctl capture
 expect_match "$ERR" "belongs to :" "the message names the owner"
