@@ -101,6 +101,70 @@ run_analyze(BoothConfig *config, const char *profile_name, char **files)
   return status;
 }
 
+/* What the command line says about the configuration, applied again at every reload. */
+typedef struct {
+  const char *config_path; /* NULL: the default files */
+  const char *camera;      /* --camera, or NULL */
+  const char *state_dir;   /* --state-dir, or NULL */
+} Options;
+
+static BoothConfig *
+options_load_config(const Options *o, GError **error)
+{
+  g_autoptr(BoothConfig) c =
+      o->config_path ? booth_config_load(o->config_path, error) : booth_config_load_default(error);
+  if (!c)
+    return NULL;
+  if (o->camera) {
+    g_free(c->camera);
+    c->camera = g_strdup(o->camera);
+  }
+  if (o->state_dir) {
+    g_free(c->state_dir);
+    c->state_dir = g_strdup(o->state_dir);
+  } else if (g_getenv("STATE_DIRECTORY") &&
+             !(o->config_path && g_strcmp0(c->state_dir, "/var/lib/boothd") != 0)) {
+    g_free(c->state_dir);
+    c->state_dir = g_strdup(g_getenv("STATE_DIRECTORY"));
+  }
+  if (!booth_config_load_profiles(c, error))
+    return NULL;
+  return g_steal_pointer(&c);
+}
+
+typedef struct {
+  Booth *booth;
+  const Options *options;
+} Reload;
+
+/* SIGHUP (systemctl reload): the configuration and the profiles read again. A bad one is
+ * refused with its file, line and key, and boothd goes on with the one it has. */
+static gboolean
+on_reload(gpointer data)
+{
+  Reload *r = data;
+  g_autoptr(GError) error = NULL;
+  sd_notify(0, "RELOADING=1");
+  BoothConfig *config = options_load_config(r->options, &error);
+  if (!config) {
+    booth_warn("main", "reload refused, the configuration in use stays: %s", error->message);
+  } else {
+    g_autofree char *files =
+        config->files[0] ? g_strjoinv(", ", config->files) : g_strdup("none (built-in defaults)");
+    g_auto(GStrv) later = booth_reconfigure(r->booth, config);
+    g_autofree char *keys = g_strjoinv(", ", later);
+    if (later[0])
+      booth_notice("main",
+                   "configuration reloaded from %s; these keys changed and take effect when "
+                   "boothd restarts (systemctl restart boothd): %s",
+                   files, keys);
+    else
+      booth_notice("main", "configuration reloaded from %s", files);
+  }
+  sd_notify(0, "READY=1");
+  return G_SOURCE_CONTINUE;
+}
+
 /* What systemd sees: the state in STATUS=, and the watchdog kept alive by the main loop. */
 typedef struct {
   Booth *booth;
@@ -189,24 +253,13 @@ booth_main(int argc, char **argv)
     return 2;
   }
 
-  g_autoptr(BoothConfig) config =
-      config_path ? booth_config_load(config_path, &error) : booth_config_load_default(&error);
-  if (!config) {
-    fprintf(stderr, "boothd: %s\n", error->message);
-    return 1;
-  }
   if (analyze && !files) {
     fprintf(stderr, "boothd: --analyze needs at least one image file\n");
     return 2;
   }
-  if (camera)
-    g_free(config->camera), config->camera = g_steal_pointer(&camera);
-  if (state_dir)
-    g_free(config->state_dir), config->state_dir = g_steal_pointer(&state_dir);
-  else if (g_getenv("STATE_DIRECTORY") &&
-           !(config_path && g_strcmp0(config->state_dir, "/var/lib/boothd") != 0))
-    g_free(config->state_dir), config->state_dir = g_strdup(g_getenv("STATE_DIRECTORY"));
-  if (!booth_config_load_profiles(config, &error)) {
+  Options opts = {config_path, camera, state_dir};
+  g_autoptr(BoothConfig) config = options_load_config(&opts, &error);
+  if (!config) {
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
@@ -231,7 +284,7 @@ booth_main(int argc, char **argv)
     fprintf(stderr, "boothd: %s\n", error->message);
     return 1;
   }
-  Booth *b = booth_new(config, &error);
+  Booth *b = booth_new(g_steal_pointer(&config), &error);
   if (!b || !booth_service_export(svc, b, &error)) {
     booth_warn("main", "cannot start: %s", error->message);
     fprintf(stderr, "boothd: %s\n", error->message);
@@ -248,6 +301,8 @@ booth_main(int argc, char **argv)
   uint64_t wd_usec = 0;
   if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
     sd.watchdog = g_timeout_add((guint)(wd_usec / 2000), watchdog_tick, NULL);
+  Reload reload = {b, &opts};
+  g_unix_signal_add(SIGHUP, on_reload, &reload);
   g_unix_signal_add(SIGTERM, on_signal, loop);
   g_unix_signal_add(SIGINT, on_signal, loop);
   g_main_loop_run(loop);

@@ -61,6 +61,9 @@ typedef struct BoothAnalysisWorker BoothAnalysisWorker;
 BoothAnalysisWorker *booth_analysis_worker_start(BoothMailbox *mailbox, BoothAnalyzer *analyzer,
                                                  GMainContext *context, BoothAnalysisFunc func,
                                                  gpointer user_data);
+/* The framing of frames from the next one on is measured for profile, which must outlive the
+ * worker. */
+void booth_analysis_worker_set_profile(BoothAnalysisWorker *w, const BoothProfile *profile);
 void booth_analysis_worker_stop(BoothAnalysisWorker *w);
 /* Frames analysed, and the mean analysis time of the last 64 in microseconds. */
 guint64 booth_analysis_worker_count(BoothAnalysisWorker *w, double *mean_us);

@@ -223,7 +223,8 @@ struct BoothAnalysisWorker {
   GThread *thread;
   gint stop;
 
-  GMutex lock; /* guards the fields below */
+  GMutex lock;                      /* guards the fields below */
+  const BoothProfile *next_profile; /* taken up before the next frame */
   BoothAnalysis *pending;
   guint64 count;
   gint64 recent_us[64];
@@ -253,6 +254,11 @@ worker_thread(gpointer data)
     if (!f)
       continue;
     last = f->seq;
+    g_mutex_lock(&w->lock);
+    const BoothProfile *next = g_steal_pointer(&w->next_profile);
+    g_mutex_unlock(&w->lock);
+    if (next)
+      booth_analyzer_set_profile(an, next);
     BoothAnalysis *r = booth_analyzer_run(an, f);
     r->frame = g_steal_pointer(&f);
     g_mutex_lock(&w->lock);
@@ -287,6 +293,15 @@ booth_analysis_worker_start(BoothMailbox *mailbox, BoothAnalyzer *analyzer, GMai
   g_mutex_init(&w->lock);
   w->thread = g_thread_new("booth-analysis", worker_thread, w);
   return w;
+}
+
+void
+booth_analysis_worker_set_profile(BoothAnalysisWorker *w, const BoothProfile *profile)
+{
+  g_assert(w && profile);
+  g_mutex_lock(&w->lock);
+  w->next_profile = profile;
+  g_mutex_unlock(&w->lock);
 }
 
 void

@@ -17,6 +17,8 @@ typedef struct BoothPending BoothPending;
 
 struct Booth {
   BoothConfig *config;
+  GPtrArray *retired; /* BoothConfig* replaced by a reload: sessions and jobs may still point
+                         into their profiles, so they live until boothd stops */
   BoothMailbox *mailbox;
   BoothCamera *camera; /* a reference to the running camera; NULL when none runs */
   char *camera_error;  /* why there is no camera, NULL when it runs */

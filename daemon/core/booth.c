@@ -306,6 +306,7 @@ booth_new(BoothConfig *config, GError **error)
   g_assert(config);
   Booth *b = g_new0(Booth, 1);
   b->config = config;
+  b->retired = g_ptr_array_new_with_free_func((GDestroyNotify)booth_config_free);
   b->started_mono = g_get_monotonic_time();
   b->mailbox = booth_mailbox_new();
   b->hints = g_new0(char *, 1);
@@ -423,5 +424,70 @@ booth_free(Booth *b)
   g_free(b->camera_error);
   g_clear_pointer(&b->framing, g_variant_unref);
   g_strfreev(b->framing_hints);
+  g_clear_pointer(&b->retired, g_ptr_array_unref);
+  booth_config_free(b->config);
   g_free(b);
+}
+
+static void
+swap_values(void *a, void *b, size_t n)
+{
+  guint8 t[sizeof(double)];
+  g_assert(n <= sizeof t);
+  memcpy(t, a, n);
+  memcpy(a, b, n);
+  memcpy(b, t, n);
+}
+
+/* Keys read where they are used (so a new value counts from the next use); every other key
+ * needs a restart. */
+static const char *const live_keys[] = {
+    "[Booth] profiles",          "[Booth] profile_dir",
+    "[Booth] auto_start",        "[Booth] abandon_timeout",
+    "[Booth] allowed_group",     "[Camera] capture_timeout",
+    "[Analysis] code_max_bytes", NULL,
+};
+
+char **
+booth_reconfigure(Booth *b, BoothConfig *config)
+{
+  g_assert(b && config && config->loaded_profiles);
+  g_auto(GStrv) changed = booth_config_changed_keys(b->config, config);
+  g_autoptr(GPtrArray) later = g_ptr_array_new();
+  for (char **k = changed; *k; k++)
+    if (!g_strv_contains(live_keys, *k))
+      g_ptr_array_add(later, g_strdup(*k));
+  g_ptr_array_add(later, NULL);
+  /* The keys that need a restart keep their running values (swapped over from the old
+   * configuration), so the booth never runs half on the old value and half on the new. */
+  BoothConfig *old = b->config;
+#define KEEP(field) swap_values(&config->field, &old->field, sizeof config->field)
+  KEEP(camera);
+  KEEP(state_dir);
+  KEEP(fps);
+  KEEP(camera_width);
+  KEEP(camera_height);
+  KEEP(viewfinder_width);
+  KEEP(viewfinder_height);
+  KEEP(pixel_format);
+  KEEP(rotation);
+  KEEP(exposure_compensation);
+  KEEP(awb_lock);
+  KEEP(focus_timeout);
+  KEEP(frame_timeout);
+  KEEP(max_restarts);
+  KEEP(max_frame_pixels);
+  KEEP(qr_max_side);
+  KEEP(code_forget);
+  KEEP(cascade_dir);
+  KEEP(min_face);
+  KEEP(preview_max_clients);
+#undef KEEP
+  b->config = config;
+  g_ptr_array_add(b->retired, old);
+  /* The live framing measures for the new first profile from the next frame on. */
+  if (b->analysis)
+    booth_analysis_worker_set_profile(b->analysis, g_ptr_array_index(config->loaded_profiles, 0));
+  booth_changed(b, BOOTH_CHANGE_SESSION);
+  return (char **)g_ptr_array_free(g_steal_pointer(&later), FALSE);
 }

@@ -78,8 +78,14 @@ typedef struct {
 typedef struct Booth Booth;
 
 /* Opens the store, reconciles, sets up the camera supervisor; NULL and a clear error on
- * failure. A missing camera is no failure: it is a state the adapter shows. */
+ * failure. A missing camera is no failure: it is a state the adapter shows. The booth takes
+ * config (with its profiles loaded) and frees it, also on failure. */
 Booth *booth_new(BoothConfig *config, GError **error);
+/* A configuration read again (SIGHUP): what can change while boothd runs changes now, for the
+ * calls and sessions that start from now on (the session in progress keeps its profile); keys
+ * that need a restart (the camera, the state folder, the analysis) are returned, and keep
+ * their old values until boothd restarts (NULL-terminated; g_strfreev). Takes config. */
+char **booth_reconfigure(Booth *b, BoothConfig *config);
 void booth_free(Booth *b);
 /* Opens and starts the camera (waiting for the first attempt, so the state is known) and the
  * analysis worker: after the adapters subscribed, so no scan goes unseen. */

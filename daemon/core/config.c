@@ -227,6 +227,42 @@ booth_config_load_data(const char *text, gsize len, const char *path, GError **e
   return config_finish(g_steal_pointer(&c), dir, error);
 }
 
+/* The value of one key as text, for comparing two configurations. */
+static char *
+key_text(const KeySpec *k, const BoothConfig *c)
+{
+  const void *field = (const char *)c + k->offset;
+  switch (k->type) {
+  case KEY_BOOL:
+    return g_strdup(*(const gboolean *)field ? "true" : "false");
+  case KEY_INT:
+  case KEY_ROTATION:
+    return g_strdup_printf("%d", *(const int *)field);
+  case KEY_DOUBLE:
+    return g_strdup_printf("%.17g", *(const double *)field);
+  case KEY_STRV:
+    return g_strjoinv(";", *(char **const *)field);
+  default:
+    return g_strdup(*(char *const *)field ? *(char *const *)field : "");
+  }
+}
+
+char **
+booth_config_changed_keys(const BoothConfig *a, const BoothConfig *b)
+{
+  g_assert(a && b);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new();
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    g_autofree char *va = key_text(&config_keys[i], a);
+    g_autofree char *vb = key_text(&config_keys[i], b);
+    if (strcmp(va, vb) != 0)
+      g_ptr_array_add(changed,
+                      g_strdup_printf("[%s] %s", config_keys[i].group, config_keys[i].key));
+  }
+  g_ptr_array_add(changed, NULL);
+  return (char **)g_ptr_array_free(g_steal_pointer(&changed), FALSE);
+}
+
 gboolean
 booth_config_load_profiles(BoothConfig *c, GError **error)
 {

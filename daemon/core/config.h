@@ -76,4 +76,6 @@ BoothConfig *booth_config_load_data(const char *text, gsize len, const char *pat
 /* Loads every profile named in profiles, each from the first folder of profile_path that has
  * it. */
 gboolean booth_config_load_profiles(BoothConfig *c, GError **error);
+/* "[Group] key" of every key whose value differs between a and b (NULL-terminated; g_strfreev). */
+char **booth_config_changed_keys(const BoothConfig *a, const BoothConfig *b);
 const BoothProfile *booth_config_find_profile(const BoothConfig *c, const char *name);

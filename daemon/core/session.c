@@ -654,9 +654,12 @@ capture_dispatch(Booth *b, Call *c)
   /* The session's profile first, then every other profile of the booth, from one frame. */
   j->profiles = g_ptr_array_new();
   g_ptr_array_add(j->profiles, (gpointer)s->profile);
-  for (guint i = 0; i < b->config->loaded_profiles->len; i++)
-    if (g_ptr_array_index(b->config->loaded_profiles, i) != s->profile)
-      g_ptr_array_add(j->profiles, g_ptr_array_index(b->config->loaded_profiles, i));
+  for (guint i = 0; i < b->config->loaded_profiles->len; i++) {
+    const BoothProfile *p = g_ptr_array_index(b->config->loaded_profiles, i);
+    /* By name: after a reload the session's profile is the old configuration's copy. */
+    if (strcmp(p->name, s->profile->name) != 0)
+      g_ptr_array_add(j->profiles, (gpointer)p);
+  }
   j->id = g_strdup(s->id);
   j->attempt = s->attempts + 1;
   j->burst = (guint)MAX(s->profile->burst, 1);

@@ -108,8 +108,7 @@ remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static void
 teardown(Fixture *f)
 {
-  booth_free(f->booth);
-  booth_config_free(f->config);
+  booth_free(f->booth); /* and the configuration it was given */
   nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
   g_free(f->dir);
   g_ptr_array_unref(f->codes);
