@@ -23,6 +23,7 @@ static const KeySpec config_keys[] = {
     CFG("Booth", "profiles", KEY_STRV, 1, 16, profiles),
     CFG("Booth", "auto_start", KEY_BOOL, 0, 0, auto_start),
     CFG("Booth", "abandon_timeout", KEY_INT, 1, 86400, abandon_timeout),
+    CFG("Booth", "idle_timeout", KEY_INT, 0, 86400, idle_timeout),
     CFG("Booth", "allowed_group", KEY_STRING, 1, 64, allowed_group),
     CFG("Camera", "fps", KEY_DOUBLE, 0.1, 120, fps),
     CFG("Camera", "capture_timeout", KEY_INT, 1, 120, capture_timeout),
@@ -75,6 +76,7 @@ config_defaults(void)
   c->profiles = g_strsplit("chsi-upload", ";", -1);
   c->auto_start = TRUE;
   c->abandon_timeout = 300;
+  c->idle_timeout = 600;
   c->allowed_group = g_strdup("boothd");
   c->fps = 15;
   c->capture_timeout = 5;

@@ -30,6 +30,7 @@ typedef struct {
   char **profiles;     /* names; the first is the session's default */
   gboolean auto_start; /* a scanned code starts a session when idle */
   int abandon_timeout; /* seconds a session without its owner waits for adoption */
+  int idle_timeout;    /* seconds a detached session with nothing captured lives; 0: ever */
   char *allowed_group; /* besides root, members may call the mutating methods */
   double fps;
   int qr_max_side;     /* frames are scaled down to at most this for QR scanning */

@@ -132,6 +132,7 @@ booth_session_free(BoothSession *s)
   g_free(s->operator_name);
   g_free(s->owner);
   g_clear_handle_id(&s->abandon_timer, g_source_remove);
+  g_clear_handle_id(&s->idle_timer, g_source_remove);
   booth_candidate_free(s->candidate);
   g_free(s);
 }
@@ -219,6 +220,45 @@ session_set_code(Booth *b, BoothSession *s, GBytes *code, gint64 now)
   booth_job_run(b, update_work, update_done, session_record(s));
 }
 
+/* ---- detached sessions left idle ---- */
+
+static void session_end_with(Booth *b, const char *status, const char *note, Call *c);
+static void session_touch(Booth *b);
+
+/* A detached session has no owner whose leaving ends it: one that a scanned code or a
+ * boothctl start opened and nobody drove for idle_timeout, with nothing captured, would keep
+ * the booth busy for the next student. With a candidate it stays: that is a photo. */
+static gboolean
+idle_timeout(gpointer data)
+{
+  Booth *b = data;
+  BoothSession *s = b->session;
+  g_assert(s);
+  s->idle_timer = 0;
+  if (s->op != BOOTH_OP_NONE || s->candidate || s->owner || s->owner_lost) {
+    session_touch(b);
+    return G_SOURCE_REMOVE;
+  }
+  g_autofree char *note =
+      g_strdup_printf("detached and idle for %d s with nothing captured", b->config->idle_timeout);
+  booth_notice("session", "session %s: %s; cancelled", s->id, note);
+  b->counters.cancels++;
+  session_end_with(b, "cancelled", note, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Something happened to the session: its idle time starts again. */
+static void
+session_touch(Booth *b)
+{
+  BoothSession *s = b->session;
+  if (!s)
+    return;
+  g_clear_handle_id(&s->idle_timer, g_source_remove);
+  if (b->config->idle_timeout > 0)
+    s->idle_timer = g_timeout_add_seconds((guint)b->config->idle_timeout, idle_timeout, b);
+}
+
 /* ---- calls that arrive while the session is busy ---- */
 
 static void call_dispatch(Booth *b, Call *c);
@@ -231,6 +271,7 @@ static void call_dispatch(Booth *b, Call *c);
 static void
 call_run(Booth *b, Call *c)
 {
+  session_touch(b);
   BoothSession *s = b->session;
   if (!s || s->op == BOOTH_OP_NONE) {
     call_dispatch(b, c);
@@ -268,8 +309,6 @@ booth_session_fail_pending(Booth *b, const GError *error)
 }
 
 /* ---- owner ---- */
-
-static void session_end_with(Booth *b, const char *status, const char *note, Call *c);
 
 static gboolean
 abandon_timeout(gpointer data)
@@ -383,6 +422,7 @@ session_begin(Booth *b, GBytes *code, const char *operator_name, const BoothProf
   s->started_at = g_get_real_time();
   s->op = BOOTH_OP_STARTING;
   b->session = s;
+  session_touch(b);
   if (c && !c->detach)
     session_set_owner(b, c->caller);
   StartJob *j = g_new0(StartJob, 1);
@@ -497,6 +537,7 @@ end_done(Booth *b, gpointer data)
                j->error->message);
     if (j->call)
       call_fail_with(j->call, j->error);
+    session_touch(b); /* an idle session that could not be ended is tried again later */
   } else {
     booth_info("session", "session %s %s", s->id, j->status);
     if (j->call)

@@ -38,6 +38,7 @@ struct BoothSession {
   gint64 started_at;   /* wall clock, microseconds */
   gint64 abandon_at;   /* wall clock, 0 unless waiting for adoption */
   guint abandon_timer;
+  guint idle_timer; /* a detached session with nothing captured ends when it fires */
   guint attempts;
   BoothCandidate *candidate;
   BoothOp op;
