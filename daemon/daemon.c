@@ -274,6 +274,13 @@ booth_main(int argc, char **argv)
     return 0;
   }
 
+  if (strcmp(config->allowed_group, BOOTH_OPERATOR_GROUP) != 0)
+    booth_warn("main",
+               "[Booth] allowed_group is %s, but the installed bus policy lets group %s through: "
+               "members of %s are refused by the bus before boothd sees them; add a bus policy "
+               "for %s (/etc/dbus-1/system.d/) or build with -Doperator_group=%s",
+               config->allowed_group, BOOTH_OPERATOR_GROUP, config->allowed_group,
+               config->allowed_group, config->allowed_group);
   booth_notice("main", "boothd %s starting: camera %s, state %s, profiles %s, configuration %s",
                BOOTH_VERSION, config->camera, config->state_dir, profile_names, files_read);
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);

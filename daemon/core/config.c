@@ -77,7 +77,7 @@ config_defaults(void)
   c->auto_start = TRUE;
   c->abandon_timeout = 300;
   c->idle_timeout = 600;
-  c->allowed_group = g_strdup("boothd");
+  c->allowed_group = g_strdup(BOOTH_OPERATOR_GROUP);
   c->fps = 15;
   c->capture_timeout = 5;
   c->pixel_format = g_strdup("auto");

@@ -13,7 +13,7 @@ booth_daemon_start
 chmod o+rx "$WORK"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 expect_fail_with Denied as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" --json start --code "$CODE1"
-expect_match "$ERR" "may not operate the booth: add the user to group 'boothd'" "Denied message"
+expect_match "$ERR" "may not operate the booth: add the user to group 'booth-operators'" "Denied message"
 expect_fail_with Denied as_nobody gdbus call --address "$BUS_ADDR" --dest org.boothd.Booth1 \
   --object-path /org/boothd/Booth1 --method org.boothd.Booth1.ListRecords "{}"
 expect_exit 0 as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" status

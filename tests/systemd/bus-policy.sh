@@ -103,6 +103,7 @@ start_bus "$dir"
 allowed='Failed to set fd limit'
 getent passwd boothd >/dev/null || allowed+='|Unknown username "boothd"'
 getent group boothd >/dev/null || allowed+='|Unknown group "boothd"'
+getent group "$BOOTH_OPERATOR_GROUP" >/dev/null || allowed+="|Unknown group \"$BOOTH_OPERATOR_GROUP\""
 sed 's|^|  dbus-daemon: |' "$dir/bus.log"
 if grep -vE "$allowed" "$dir/bus.log" | grep -q .; then
   bad "dbus-daemon complained about the policy or the activation file"
@@ -140,7 +141,7 @@ fi
 echo "enforcement:"
 dir=$tmp/enforce
 mkdir -p "$dir/system.d"
-sed -e "s/user=\"boothd\"/user=\"$daemon_user\"/" -e "s/group=\"boothd\"/group=\"$booth_group\"/" \
+sed -e "s/user=\"boothd\"/user=\"$daemon_user\"/" -e "s/group=\"$BOOTH_OPERATOR_GROUP\"/group=\"$booth_group\"/" \
   "$BOOTH_DBUS_POLICY" >"$dir/system.d/$(basename "$BOOTH_DBUS_POLICY")"
 write_config "$dir"
 start_bus "$dir"

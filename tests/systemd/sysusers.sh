@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The sysusers entry parses and creates what the unit needs: the boothd group and user
+# The sysusers entry parses and creates what the unit needs: the boothd group and user, and
+# the operators' group booth-operators
 # (home /var/lib/boothd) and membership of video. Run with --dry-run against scratch roots:
 # an empty one (everything is created) and one with this machine's accounts.
 set -euo pipefail
@@ -40,7 +41,7 @@ check() { # root-name expected-pattern...
 echo "empty root:"
 mkdir -p "$tmp/empty/etc"
 check empty "Creating group 'boothd'" "Creating user 'boothd' \\(boothd ID-photo booth daemon\\)" \
-  "Creating group 'video'"
+  "Creating group 'video'" "Creating group 'booth-operators'"
 
 echo "root with this machine's accounts:"
 mkdir -p "$tmp/host/etc"
@@ -63,6 +64,9 @@ if ((rc == 0)); then
     { echo "FAIL: boothd's primary group is not boothd"; fail=1; }
   grep -qE '^video:x:[0-9]+:(.*,)?boothd(,.*)?$' "$tmp/real/etc/group" ||
     { echo "FAIL: boothd is not a member of video"; fail=1; }
+  # The operators' group exists, and is not the group that owns (and may read) the photos.
+  grep -qE '^booth-operators:x:[0-9]+:$' "$tmp/real/etc/group" ||
+    { echo "FAIL: no empty group booth-operators"; fail=1; }
 elif ((EUID != 0)); then
   echo "  (not root: systemd-sysusers cannot write a scratch root here; dry runs only)"
 else
