@@ -173,7 +173,6 @@ build_framing(BoothKiosk *k)
   k->framing_problem = label_new("body", "");
   gtk_box_append(GTK_BOX(side), k->framing_problem);
   k->countdown_label = label_new("countdown", "");
-  set_name(k->countdown_label, "countdown");
   gtk_box_append(GTK_BOX(side), k->countdown_label);
   k->capture_button = button_new(_("Take the photo"), "capture", G_CALLBACK(on_capture_clicked), k);
   gtk_widget_set_visible(k->capture_button, k->self_service);
@@ -353,7 +352,8 @@ update_framing(BoothKiosk *k)
                                               : _("Not ready yet"));
   set_text(k->framing_problem, k->call_problem);
 
-  g_autofree char *count = k->countdown_id != 0 ? g_strdup_printf("%d", k->countdown) : NULL;
+  g_autofree char *count =
+      k->countdown_id != 0 ? g_strdup_printf(_("Photo in %d…"), k->countdown) : NULL;
   set_text(k->countdown_label, count);
   gtk_widget_set_sensitive(k->capture_button, k->countdown_id == 0 && !k->capturing);
 }

@@ -124,3 +124,9 @@ kiosk_shot() {
   import -window root "$SHOTS/$1.png"
   ok "screenshot $SHOTS/$1.png"
 }
+
+# T ZH EN: the text in the language under test (KIOSK_LANG, zh or en). The tests spell out
+# both, so a missing or wrong translation fails them.
+T() {
+  if [[ $KIOSK_LANG == zh ]]; then printf '%s' "$1"; else printf '%s' "$2"; fi
+}
