@@ -394,9 +394,9 @@ update_review(BoothKiosk *k)
   g_autoptr(GPtrArray) texts = g_ptr_array_new();
 
   gtk_picture_set_paintable(GTK_PICTURE(k->photo), GDK_PAINTABLE(k->candidate));
-  gtk_widget_set_visible(k->photo_placeholder, k->candidate == NULL);
-  set_text(k->photo_placeholder,
-           k->candidate_missing ? _("Photo not available") : _("Loading the photo…"));
+  set_text(k->photo_placeholder, k->candidate != NULL   ? NULL
+                                 : k->candidate_missing ? _("Photo not available")
+                                                        : _("Loading the photo…"));
 
   if (kiosk_report_is_current(k)) {
     failed_checks(k->report, texts);

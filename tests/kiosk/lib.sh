@@ -12,6 +12,8 @@ SESSION_BUS_PID=
 ATSPI_PID=
 SHOTS=${BOOTH_BUILD_ROOT:-.}/tests/kiosk/screenshots
 KIOSK_LOG=
+# A test's own helper process (picture.sh's stand-in daemon), stopped with the rest.
+HELPER_PID=
 
 kiosk_skip_unless_ready() {
   local missing=()
@@ -28,10 +30,10 @@ kiosk_skip_unless_ready() {
 
 kiosk__stop() {
   local pid
-  for pid in "$KIOSK_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
+  for pid in "$KIOSK_PID" "$HELPER_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
     [[ -n $pid ]] && booth__stop_process "$pid"
   done
-  KIOSK_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
+  KIOSK_PID= HELPER_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
   if [[ -n $KIOSK_LOG && -s $KIOSK_LOG ]]; then
     echo "# --- last lines of boothkiosk's log ---"
     tail -n 15 "$KIOSK_LOG" | sed 's/^/# /'
