@@ -27,10 +27,11 @@ struct Booth {
   BoothAnalysisWorker *analysis;
   BoothAnalyzer *live_analyzer;    /* until the worker takes it */
   BoothAnalyzer *capture_analyzer; /* used on the job thread only */
-  BoothStore *store;               /* used only on the job thread after start-up */
-  GThreadPool *jobs;               /* one thread: capture processing and storage, in order */
-  GArray *subscribers;             /* BoothSubscriber */
-  BoothPreview *preview;           /* the live preview's encoder and clients */
+  BoothStore *store;     /* only on the job thread after start-up; booth_store_open_candidate()
+                          * excepted, which is safe from any thread */
+  GThreadPool *jobs;     /* one thread: capture processing and storage, in order */
+  GArray *subscribers;   /* BoothSubscriber */
+  BoothPreview *preview; /* the live preview's encoder and clients */
 
   BoothSession *session;
   GQueue pending;      /* BoothPending*: calls that wait for the session's step to finish */

@@ -1,47 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* OpenCandidate's core: the candidate photo of one profile as a read-only fd, so a front-end
- * shows the very bytes a Commit would store without any access to the state folder. */
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
+ * shows the very bytes a Commit would store without any access to the state folder. The fd is
+ * the store's durable file itself: it is opened on the main thread, which the store allows
+ * for booth_store_open_candidate() alone (one name resolved against a folder descriptor that
+ * never changes, no database), so the call needs no job and never waits behind a capture. */
 #include "core/booth-private.h"
 #include "error.h"
-
-/* The bytes in a sealed memory file, handed out through a read-only descriptor: the reader
- * can neither change them nor reach anything else. */
-static int
-sealed_copy(GBytes *bytes, const char *name, GError **error)
-{
-  gsize len;
-  const guint8 *p = g_bytes_get_data(bytes, &len);
-  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  gsize done = 0;
-  while (fd >= 0 && done < len) {
-    ssize_t n = write(fd, p + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += (gsize)n;
-  }
-  int ro = -1;
-  if (fd >= 0 && done == len &&
-      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0) {
-    g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", fd);
-    ro = open(path, O_RDONLY | O_CLOEXEC);
-  }
-  int saved = errno;
-  if (fd >= 0)
-    close(fd);
-  if (ro < 0)
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_FAILED,
-                "cannot hand out the candidate: %s (see boothd's memory and file limits)",
-                g_strerror(saved));
-  return ro;
-}
 
 int
 booth_session_open_candidate(Booth *b, const BoothCaller *caller, const char *profile,
@@ -80,14 +44,5 @@ booth_session_open_candidate(Booth *b, const BoothCaller *caller, const char *pr
                 booth_state_name(booth_get_state(b)));
     return -1;
   }
-  for (guint i = 0; i < s->candidate->photos->len; i++) {
-    const BoothPhoto *ph = g_ptr_array_index(s->candidate->photos, i);
-    if (strcmp(ph->profile->name, profile) == 0) {
-      g_autofree char *name = g_strdup_printf("%s_%s.jpg", s->id, profile);
-      return sealed_copy(ph->jpeg, name, error);
-    }
-  }
-  g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE,
-              "session %s's candidate has no photo for profile %s", s->id, profile);
-  return -1;
+  return booth_store_open_candidate(b->store, s->id, profile, error);
 }

@@ -24,7 +24,7 @@ void booth_photo_free(BoothPhoto *p);
 /* A capture: one photo per configured profile, all from the same frame. */
 typedef struct {
   GPtrArray *photos; /* BoothPhoto*; [0] is the session's profile */
-  char *path;        /* durable copy of photos[0] in candidates/ */
+  char *path;        /* photos[0]'s durable copy in candidates/ (each photo has one) */
   GVariant *report;  /* a{sv}: what Capture answers */
   char *checks_json; /* {"profile": [checks...], ...} */
   char **failed;     /* "profile/check" for every failed check */

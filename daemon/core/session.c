@@ -610,9 +610,18 @@ capture_burst(Booth *b, CaptureJob *j)
                                        j->profiles->len, j->id, j->attempt, j->force, &j->error);
   booth_info("capture", "session %s: %u frames processed into %u photos in %.1f ms", j->id,
              burst->len, j->profiles->len, (double)(g_get_monotonic_time() - t0) / 1000.0);
-  const BoothPhoto *main = j->candidate ? g_ptr_array_index(j->candidate->photos, 0) : NULL;
-  if (main &&
-      !booth_store_save_candidate(b->store, j->id, main->jpeg, &j->candidate->path, &j->error))
+  if (!j->candidate)
+    return;
+  /* Every profile's photo is kept durably, so OpenCandidate hands out the stored file and a
+   * crash or an abandon loses none of them. */
+  GPtrArray *photos = j->candidate->photos;
+  g_autofree BoothPhotoOut *out = g_new0(BoothPhotoOut, photos->len);
+  for (guint i = 0; i < photos->len; i++) {
+    const BoothPhoto *ph = g_ptr_array_index(photos, i);
+    out[i] = (BoothPhotoOut){ph->profile->name, ph->jpeg, ph->width, ph->height, ph->quality};
+  }
+  if (!booth_store_save_candidate(b->store, j->id, out, photos->len, &j->candidate->path,
+                                  &j->error))
     g_clear_pointer(&j->candidate, booth_candidate_free);
 }
 

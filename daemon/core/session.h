@@ -84,10 +84,11 @@ void booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, g
 void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
                         const char *session_id, BoothRecordsDone done, gpointer data);
 
-/* The candidate photo of profile (one of the booth's) for the caller's session, as a
- * read-only fd (O_RDONLY|O_CLOEXEC) of exactly the bytes a Commit stores; -1 and an error:
- * Denied, InvalidArgument (unknown profile), NoSession, NotOwner (as for Capture), BadState
- * (no candidate yet). core/candidate.c. */
+/* The candidate photo of profile (one of the booth's) for the caller's session: its durable
+ * file in candidates/ opened read-only (O_RDONLY|O_CLOEXEC|O_NOFOLLOW), the very bytes a
+ * Commit stores; -1 and an error: Denied, InvalidArgument (unknown profile), NoSession,
+ * NotOwner (as for Capture), BadState (no candidate yet, or it is gone: retaken, committed,
+ * ended), Storage (the file cannot be opened). core/candidate.c. */
 int booth_session_open_candidate(Booth *b, const BoothCaller *caller, const char *profile,
                                  GError **error);
 

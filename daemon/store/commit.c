@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The durable steps of a session: its candidate, its commit and its end. Files are made
+/* The durable steps of a session: its candidates, its commit and its end. Files are made
  * durable first and recorded second, so a crash never leaves a record without its file.
+ * A capture's candidates (one per profile) are written under temporary names, then the
+ * previous capture's are removed and that is made durable, then the new ones take their
+ * names: whatever point a crash stops it at, candidates/ holds one capture's candidates for
+ * the session, never two captures' side by side for start-up to keep as one.
  * A commit's photos are written under temporary names, then an intent naming all of them
  * (commits/<id>.intent) is made durable, then they take their real names and the record is
  * written: a crash before the intent leaves temporary files that booth_store_reconcile()
@@ -11,6 +15,11 @@
 #include "error.h"
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 static void
 sync_quietly(BoothDir *dir)
 {
@@ -19,49 +28,12 @@ sync_quietly(BoothDir *dir)
     booth_warn("store", "%s", error->message);
 }
 
-gboolean
-booth_store_save_candidate(BoothStore *s, const char *session_id, GBytes *jpeg, char **path_out,
-                           GError **error)
-{
-  g_assert(s);
-  g_assert(jpeg);
-
-  if (!booth_store_check_id(session_id, error))
-    return FALSE;
-  if (g_bytes_get_size(jpeg) == 0) {
-    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "the candidate of session %s is empty", session_id);
-    return FALSE;
-  }
-  if (!booth_store_require_active(s, session_id, error))
-    return FALSE;
-  g_autofree char *name = booth_store_candidate_name(session_id);
-  if (!booth_dir_write(s->candidates, name, jpeg, TRUE, error)) {
-    booth_store_error_add(error, "the capture was not kept; capture again once this is fixed");
-    return FALSE;
-  }
-  if (path_out)
-    *path_out = booth_dir_build(s->candidates, name);
-  return TRUE;
-}
-
-gboolean
-booth_store_discard_candidate(BoothStore *s, const char *session_id, GError **error)
-{
-  g_assert(s);
-
-  if (!booth_store_check_id(session_id, error))
-    return FALSE;
-  g_autofree char *name = booth_store_candidate_name(session_id);
-  return booth_dir_unlink(s->candidates, name, error) && booth_dir_sync(s->candidates, error);
-}
-
 static gboolean
 check_photos(const BoothPhotoOut *photos, guint n_photos, GError **error)
 {
   if (n_photos == 0) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "a commit needs at least one photo");
+                "no photo given: a commit and a capture's candidates need at least one");
     return FALSE;
   }
   for (guint i = 0; i < n_photos; i++) {
@@ -87,6 +59,147 @@ check_photos(const BoothPhotoOut *photos, guint n_photos, GError **error)
     }
   }
   return TRUE;
+}
+
+/* Removes names from candidates/ durably. */
+static gboolean
+unlink_candidates(BoothStore *s, GPtrArray *names, GError **error)
+{
+  for (guint i = 0; i < names->len; i++)
+    if (!booth_dir_unlink(s->candidates, names->pdata[i], error))
+      return FALSE;
+  return names->len == 0 || booth_dir_sync(s->candidates, error);
+}
+
+static gboolean
+remove_candidates(BoothStore *s, const char *session_id, GError **error)
+{
+  g_autoptr(GPtrArray) names = booth_store_candidate_names(s->candidates, session_id, error);
+  return names && unlink_candidates(s, names, error);
+}
+
+/* Takes back a save that failed: its candidates go, the first `placed` under their real
+ * names, the others under their temporary ones. What cannot go is a capture nobody was
+ * answered with: the next save replaces it, start-up keeps or removes it. */
+static void
+undo_save(BoothStore *s, const char *id, GPtrArray *temps, GPtrArray *names, guint placed)
+{
+  for (guint i = 0; i < temps->len; i++) {
+    g_autoptr(GError) local = NULL;
+    if (!booth_dir_unlink(s->candidates, i < placed ? names->pdata[i] : temps->pdata[i], &local))
+      booth_warn("store", "session %s: %s", id, local->message);
+  }
+  sync_quietly(s->candidates);
+}
+
+gboolean
+booth_store_save_candidate(BoothStore *s, const char *session_id, const BoothPhotoOut *photos,
+                           guint n_photos, char **path_out, GError **error)
+{
+  g_assert(s);
+  g_assert(photos || n_photos == 0);
+
+  if (!booth_store_check_id(session_id, error) || !check_photos(photos, n_photos, error))
+    return FALSE;
+  if (!booth_store_require_active(s, session_id, error))
+    return FALSE;
+
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) temps = g_ptr_array_new_with_free_func(g_free);
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < n_photos; i++) {
+    gsize len;
+    const void *data = g_bytes_get_data(photos[i].jpeg, &len);
+    g_ptr_array_add(names, booth_store_photo_name(session_id, photos[i].profile));
+    char *tmp = booth_dir_write_tmp(s->candidates, names->pdata[i], data, len, error);
+    ok = tmp != NULL;
+    if (ok) {
+      g_ptr_array_add(temps, tmp);
+      booth_store_step(s, "candidate-written");
+    }
+  }
+  /* The earlier capture's candidates are gone for good before the first new one takes its
+   * name, so that a crash between two renames cannot leave an earlier candidate beside this
+   * capture's; a crash then leaves some of this capture's, whose others are temporary files
+   * that start-up deletes. Capture refuses while a candidate waits and Retake discards it
+   * first, so these are only the leftovers of a failure. */
+  g_autoptr(GPtrArray) earlier =
+      ok ? booth_store_candidate_names(s->candidates, session_id, error) : NULL;
+  ok = ok && earlier && unlink_candidates(s, earlier, error) &&
+       booth_store_step(s, "candidates-cleared");
+  guint placed = 0;
+  for (; ok && placed < temps->len; placed++) {
+    /* Never replace: a name taken now is no candidate of this save, and is left alone. */
+    ok = booth_dir_rename(s->candidates, temps->pdata[placed], s->candidates, names->pdata[placed],
+                          FALSE, error) &&
+         booth_store_step(s, "candidate-renamed");
+    if (!ok)
+      break;
+  }
+  ok = ok && booth_dir_sync(s->candidates, error) && booth_store_step(s, "candidates-synced");
+  if (!ok) {
+    undo_save(s, session_id, temps, names, placed);
+    booth_store_error_add(error, "the capture was not kept; capture again once this is fixed");
+    return FALSE;
+  }
+  if (path_out)
+    *path_out = booth_dir_build(s->candidates, names->pdata[0]);
+  return TRUE;
+}
+
+gboolean
+booth_store_discard_candidate(BoothStore *s, const char *session_id, GError **error)
+{
+  g_assert(s);
+
+  return booth_store_check_id(session_id, error) && remove_candidates(s, session_id, error);
+}
+
+/* fd as a reader gets it: a regular file that reads blocking. 0, or the errno that forbids it
+ * (ELOOP for anything but a regular file, as O_NOFOLLOW says for a symbolic link). */
+static int
+check_candidate_fd(int fd)
+{
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return errno;
+  if (!S_ISREG(st.st_mode))
+    return ELOOP;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+    return errno;
+  return 0;
+}
+
+int
+booth_store_open_candidate(BoothStore *s, const char *session_id, const char *profile,
+                           GError **error)
+{
+  g_assert(s);
+
+  if (!booth_store_check_id(session_id, error) || !booth_store_check_profile(profile, error))
+    return -1;
+  g_autofree char *name = booth_store_photo_name(session_id, profile);
+  /* O_NONBLOCK: a FIFO put there by hand must not hang the caller's thread in open(2). */
+  int fd = openat(s->candidates->fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  int errsv = fd < 0 ? errno : check_candidate_fd(fd);
+  if (errsv == 0)
+    return fd;
+  if (fd >= 0)
+    close(fd);
+  g_autofree char *path = booth_dir_build(s->candidates, name);
+  if (errsv == ENOENT)
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE,
+                "session %s has no %s candidate (no %s): Capture first", session_id, profile, path);
+  else if (errsv == ELOOP)
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE,
+                "cannot open candidate %s: not a regular file — only boothd writes there; "
+                "check the state folder",
+                path);
+  else
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE, "cannot open candidate %s: %s — %s", path,
+                g_strerror(errsv), booth_dir_advice(errsv));
+  return -1;
 }
 
 /* The intent keeps this text for start-up, and must read it back as it was given. */
@@ -264,37 +377,51 @@ booth_store_commit(BoothStore *s, BoothRecord *rec, const BoothPhotoOut *photos,
   rec->ended_at = ended_at;
   booth_info("store", "session %s committed: %u photo(s) in %s", id, n_photos, s->photos->path);
 
-  /* The record is durable; a candidate left by a failure here is kept by reconcile. */
-  g_autofree char *candidate = booth_store_candidate_name(id);
+  /* The record is durable; candidates left by a failure here are kept by reconcile. */
   g_clear_error(&local);
-  if (!booth_dir_unlink(s->candidates, candidate, &local) || !booth_dir_sync(s->candidates, &local))
+  if (!remove_candidates(s, id, &local))
     booth_warn("store", "session %s: %s", id, local->message);
-  booth_store_step(s, "candidate-removed");
+  booth_store_step(s, "candidates-removed");
   return TRUE;
+}
+
+/* abandoned/name described as the kept candidate it is. */
+static BoothRecordFile *
+describe_kept(BoothStore *s, const char *name, GError **error)
+{
+  g_autofree char *kept = booth_store_kept_profile(name);
+  g_assert(kept); /* booth_store_candidate_names() gave the name */
+  return booth_store_describe_file(s->abandoned, name, kept, error);
 }
 
 static gboolean
 end_abandoned(BoothStore *s, const char *id, const char *note, guint attempts, GError **error)
 {
-  g_autofree char *name = booth_store_candidate_name(id);
-  g_autoptr(BoothRecordFile) kept = NULL;
-  gboolean moved = FALSE;
-  gboolean ok = TRUE;
-
-  if (booth_dir_has(s->candidates, name)) {
-    ok = booth_dir_rename(s->candidates, name, s->abandoned, name, FALSE, error);
-    moved = ok;
-    /* The new name is made durable before the old one disappears for good. */
-    ok = ok && booth_dir_sync(s->abandoned, error) && booth_dir_sync(s->candidates, error);
-    if (ok) {
-      kept = booth_store_describe_file(s->abandoned, name, BOOTH_STORE_CANDIDATE_PROFILE, error);
-      ok = kept != NULL;
-    }
+  g_autoptr(GPtrArray) names = booth_store_candidate_names(s->candidates, id, error);
+  g_autoptr(GPtrArray) kept =
+      g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_file_free);
+  gboolean ok = names != NULL;
+  guint moved = 0;
+  for (; ok && moved < names->len; moved++) {
+    ok = booth_dir_rename(s->candidates, names->pdata[moved], s->abandoned, names->pdata[moved],
+                          FALSE, error);
+    if (!ok)
+      break;
+  }
+  /* The new names are made durable before the old ones disappear for good. */
+  ok = ok && (moved == 0 ||
+              (booth_dir_sync(s->abandoned, error) && booth_dir_sync(s->candidates, error)));
+  for (guint i = 0; ok && i < moved; i++) {
+    BoothRecordFile *file = describe_kept(s, names->pdata[i], error);
+    ok = file != NULL;
+    if (ok)
+      g_ptr_array_add(kept, file);
   }
   if (ok && booth_store_txn_begin(s, error)) {
     ok = booth_store_finish_row(s, id, "abandoned", g_get_real_time(), attempts, NULL, NULL, note,
-                                error) &&
-         (!kept || booth_store_db_insert_file(s, id, kept, error));
+                                error);
+    for (guint i = 0; ok && i < kept->len; i++)
+      ok = booth_store_db_insert_file(s, id, kept->pdata[i], error);
     if (ok)
       ok = booth_store_txn_commit(s, error);
     else
@@ -303,20 +430,21 @@ end_abandoned(BoothStore *s, const char *id, const char *note, guint attempts, G
     ok = FALSE;
   }
   if (ok) {
-    booth_info("store", "session %s abandoned%s", id,
-               kept ? "; its candidate is kept in abandoned/" : "");
+    booth_info("store", "session %s abandoned; %u candidate(s) kept in %s", id, kept->len,
+               s->abandoned->path);
     return TRUE;
   }
-  if (moved) {
+  for (guint i = 0; i < moved; i++) {
     g_autoptr(GError) back = NULL;
-    if (booth_dir_rename(s->abandoned, name, s->candidates, name, FALSE, &back)) {
-      sync_quietly(s->candidates);
-      sync_quietly(s->abandoned);
-    } else {
+    if (!booth_dir_rename(s->abandoned, names->pdata[i], s->candidates, names->pdata[i], FALSE,
+                          &back))
       booth_warn("store", "session %s: %s", id, back->message);
-    }
   }
-  booth_store_error_add(error, "the session stays active and its candidate is kept");
+  if (moved > 0) {
+    sync_quietly(s->candidates);
+    sync_quietly(s->abandoned);
+  }
+  booth_store_error_add(error, "the session stays active and its candidates are kept");
   return FALSE;
 }
 
@@ -343,10 +471,10 @@ booth_store_end(BoothStore *s, const char *session_id, const char *status, const
                               note, error))
     return FALSE;
   booth_info("store", "session %s cancelled", session_id);
-  /* The operator chose to discard it; a leftover after a failure here is removed at start-up. */
+  /* The operator chose to discard them; leftovers after a failure here are removed at
+   * start-up. */
   g_autoptr(GError) local = NULL;
-  g_autofree char *name = booth_store_candidate_name(session_id);
-  if (!booth_dir_unlink(s->candidates, name, &local) || !booth_dir_sync(s->candidates, &local))
+  if (!remove_candidates(s, session_id, &local))
     booth_warn("store", "session %s: %s", session_id, local->message);
   return TRUE;
 }

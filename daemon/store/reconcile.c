@@ -4,7 +4,9 @@
  * completed when every photo it names is whole under one of its two names, and undone
  * otherwise, so that a commit ends whole or not at all. Only interrupted writes (*.tmp), the
  * photos of an undone commit and the candidates of cancelled sessions are ever deleted; every
- * other file stays and gets a record. Each repair is its own transaction, made after the
+ * other file stays and gets a record. Candidates are read in both layouts:
+ * <id>_<profile>.jpg, kept as "candidate/<profile>", and the single <id>.jpg of boothd before
+ * it kept one per profile, kept as "candidate". Each repair is its own transaction, made after the
  * files it records are durable, so a crash during reconciliation is itself repaired by the
  * next one. */
 #include "store-private.h"
@@ -40,34 +42,6 @@ file_mtime(BoothDir *dir, const char *name)
   if (fstatat(dir->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return g_get_real_time();
   return (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
-}
-
-/* "<id>.jpg" -> id, or NULL. */
-static char *
-parse_candidate_name(const char *name)
-{
-  if (!g_str_has_suffix(name, ".jpg"))
-    return NULL;
-  g_autofree char *id = g_strndup(name, strlen(name) - 4);
-  return booth_store_id_is_valid(id) ? g_steal_pointer(&id) : NULL;
-}
-
-/* "<id>_<profile>.jpg" -> id and profile; ids hold no '_', so the first one splits. */
-static gboolean
-parse_photo_name(const char *name, char **id, char **profile)
-{
-  if (!g_str_has_suffix(name, ".jpg"))
-    return FALSE;
-  g_autofree char *stem = g_strndup(name, strlen(name) - 4);
-  char *sep = strchr(stem, '_');
-  if (!sep)
-    return FALSE;
-  *sep = '\0';
-  if (!booth_store_id_is_valid(stem) || !booth_store_profile_is_valid(sep + 1))
-    return FALSE;
-  *id = g_strdup(stem);
-  *profile = g_strdup(sep + 1);
-  return TRUE;
 }
 
 /* The path of the session's file for profile, or NULL when it has none. */
@@ -152,10 +126,11 @@ describe_or_report(Reconcile *rc, BoothDir *dir, const char *name, const char *p
   return file;
 }
 
-/* Moves candidates/<name> to abandoned/<name> durably and describes it; NULL (reported)
- * when it cannot, the file then staying where it was or, unrecorded, in abandoned/. */
+/* Moves candidates/<name> to abandoned/<name> durably and describes it as kept with
+ * profile; NULL (reported) when it cannot, the file then staying where it was or,
+ * unrecorded, in abandoned/. */
 static BoothRecordFile *
-keep_candidate(Reconcile *rc, const char *id, const char *name)
+keep_candidate(Reconcile *rc, const char *id, const char *name, const char *profile)
 {
   BoothStore *s = rc->s;
   g_autoptr(GError) local = NULL;
@@ -165,7 +140,7 @@ keep_candidate(Reconcile *rc, const char *id, const char *name)
   }
   if (!booth_dir_sync(s->abandoned, &local) || !booth_dir_sync(s->candidates, &local))
     report(rc, "session %s: %s", id, local->message);
-  return describe_or_report(rc, s->abandoned, name, BOOTH_STORE_CANDIDATE_PROFILE);
+  return describe_or_report(rc, s->abandoned, name, profile);
 }
 
 /* A file in photos/ of a session whose intent is held: "<id>_<profile>.jpg[.<random>.tmp]". */
@@ -232,7 +207,7 @@ adopt_photo(Reconcile *rc, const char *name, GError **error)
   g_autofree char *id = NULL, *profile = NULL;
   if (photo_is_held(rc, name))
     return TRUE;
-  if (!parse_photo_name(name, &id, &profile)) {
+  if (!booth_store_parse_name(name, &id, &profile) || !profile) {
     report(rc, "left %s/%s in place: not a name boothd gives a photo", s->photos->path, name);
     return TRUE;
   }
@@ -320,41 +295,52 @@ check_missing(Reconcile *rc, GError **error)
   return TRUE;
 }
 
+/* *has: the session already records a kept candidate as kept_profile. */
 static gboolean
-has_candidate_row(Reconcile *rc, const char *id, gboolean *has, GError **error)
+has_kept_row(Reconcile *rc, const char *id, const char *kept_profile, gboolean *has, GError **error)
 {
   g_autofree char *path = NULL;
-  if (!recorded_file(rc, id, BOOTH_STORE_CANDIDATE_PROFILE, &path, error))
+  if (!recorded_file(rc, id, kept_profile, &path, error))
     return FALSE;
   *has = path != NULL;
   return TRUE;
 }
 
-/* Ends an active session as interrupted, its candidate kept in abandoned/; why goes into the
- * note, lead starts the report. */
+/* Ends an active session as interrupted, every candidate it has in candidates/ kept in
+ * abandoned/ (a profile it already records a kept candidate for is left to
+ * sweep_candidates()); why goes into the note, lead starts the report. */
 static gboolean
 interrupt_session(Reconcile *rc, const char *id, const char *why, const char *lead, GError **error)
 {
   BoothStore *s = rc->s;
-  g_autofree char *name = booth_store_candidate_name(id);
-  g_autoptr(GPtrArray) files = NULL;
-  gboolean has = FALSE;
-  if (!has_candidate_row(rc, id, &has, error))
+  g_autoptr(GPtrArray) names = booth_store_candidate_names(s->candidates, id, error);
+  if (!names)
     return FALSE;
-  if (!has && booth_dir_has(s->candidates, name)) {
-    BoothRecordFile *kept = keep_candidate(rc, id, name);
+  g_autoptr(GPtrArray) files =
+      g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_file_free);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *kept_profile = booth_store_kept_profile(names->pdata[i]);
+    g_assert(kept_profile); /* booth_store_candidate_names() gave the name */
+    gboolean has = FALSE;
+    if (!has_kept_row(rc, id, kept_profile, &has, error))
+      return FALSE;
+    BoothRecordFile *kept = has ? NULL : keep_candidate(rc, id, names->pdata[i], kept_profile);
     if (kept)
-      files = one_file(kept);
+      g_ptr_array_add(files, kept);
   }
-  g_autofree char *note = g_strdup_printf("interrupted: %s%s", why,
-                                          files ? "; its candidate is kept in abandoned/" : "");
+  g_autofree char *note = g_strdup_printf(
+      "interrupted: %s%s", why, files->len ? "; its candidates are kept in abandoned/" : "");
   if (!record_repair(rc, id, NULL, files, "interrupted", note, error))
     return FALSE;
-  if (files)
-    report(rc, "%s: now interrupted, its candidate kept as %s", lead,
-           ((BoothRecordFile *)files->pdata[0])->path);
-  else
+  if (files->len == 0) {
     report(rc, "%s: now interrupted", lead);
+    return TRUE;
+  }
+  g_autoptr(GString) paths = g_string_new(NULL);
+  for (guint i = 0; i < files->len; i++)
+    g_string_append_printf(paths, "%s%s", i ? ", " : "",
+                           ((BoothRecordFile *)files->pdata[i])->path);
+  report(rc, "%s: now interrupted, its candidate(s) kept as %s", lead, paths->str);
   return TRUE;
 }
 
@@ -392,8 +378,8 @@ static gboolean
 sweep_candidate(Reconcile *rc, const char *name, GError **error)
 {
   BoothStore *s = rc->s;
-  g_autofree char *id = parse_candidate_name(name);
-  if (!id) {
+  g_autofree char *id = NULL, *profile = NULL;
+  if (!booth_store_parse_name(name, &id, &profile)) {
     report(rc, "left %s/%s in place: not a name boothd gives a candidate", s->candidates->path,
            name);
     return TRUE;
@@ -412,16 +398,17 @@ sweep_candidate(Reconcile *rc, const char *name, GError **error)
       report(rc, "session %s (cancelled): %s", id, local->message);
     return TRUE;
   }
+  g_autofree char *kept_profile = booth_store_kept_profile(name);
   gboolean has = FALSE;
-  if (status && !has_candidate_row(rc, id, &has, error))
+  if (status && !has_kept_row(rc, id, kept_profile, &has, error))
     return FALSE;
   if (has) {
-    report(rc, "left %s/%s in place: session %s already has a kept candidate", s->candidates->path,
-           name, id);
+    report(rc, "left %s/%s in place: session %s already has a kept %s", s->candidates->path, name,
+           id, kept_profile);
     return TRUE;
   }
   gint64 mtime = file_mtime(s->candidates, name);
-  BoothRecordFile *kept = keep_candidate(rc, id, name);
+  BoothRecordFile *kept = keep_candidate(rc, id, name, kept_profile);
   if (!kept)
     return TRUE;
   g_autoptr(GPtrArray) files = one_file(kept);
@@ -453,13 +440,14 @@ sweep_candidates(Reconcile *rc, GError **error)
   return TRUE;
 }
 
-/* abandoned/<id>.jpg without a row: a crash between the move and the record. */
+/* abandoned/<id>_<profile>.jpg (or <id>.jpg) without a row: a crash between the move and
+ * the record. */
 static gboolean
 adopt_abandoned_file(Reconcile *rc, const char *name, GError **error)
 {
   BoothStore *s = rc->s;
-  g_autofree char *id = parse_candidate_name(name);
-  if (!id) {
+  g_autofree char *id = NULL, *profile = NULL;
+  if (!booth_store_parse_name(name, &id, &profile)) {
     report(rc, "left %s/%s in place: not a name boothd gives a kept candidate", s->abandoned->path,
            name);
     return TRUE;
@@ -467,15 +455,16 @@ adopt_abandoned_file(Reconcile *rc, const char *name, GError **error)
   g_autofree char *status = NULL;
   if (!booth_store_db_status(s, id, &status, error))
     return FALSE;
+  g_autofree char *kept_profile = booth_store_kept_profile(name);
   gboolean has = FALSE;
-  if (status && !has_candidate_row(rc, id, &has, error))
+  if (status && !has_kept_row(rc, id, kept_profile, &has, error))
     return FALSE;
   if (has) {
-    report(rc, "left %s/%s in place without a record: session %s already has a kept candidate",
-           s->abandoned->path, name, id);
+    report(rc, "left %s/%s in place without a record: session %s already has a kept %s",
+           s->abandoned->path, name, id, kept_profile);
     return TRUE;
   }
-  BoothRecordFile *file = describe_or_report(rc, s->abandoned, name, BOOTH_STORE_CANDIDATE_PROFILE);
+  BoothRecordFile *file = describe_or_report(rc, s->abandoned, name, kept_profile);
   if (!file)
     return TRUE;
   g_autoptr(GPtrArray) files = one_file(file);

@@ -8,6 +8,9 @@
 
 #include <sqlite3.h>
 
+/* The files-table profile of a kept candidate: "candidate/<profile>", or "candidate" alone for
+ * the single candidate of boothd before it kept one per profile. A photo profile never holds
+ * '/', so neither can be taken for a committed photo. */
 #define BOOTH_STORE_CANDIDATE_PROFILE "candidate"
 
 typedef enum {
@@ -26,9 +29,10 @@ typedef enum {
   STMT_N,
 } BoothStoreStmt;
 
-/* For the crash tests only (boothd never sets it): called after each durable step of a commit
- * and of its completion at start-up, named ("photo-written", "intent-written", "recorded"...),
- * so that a test can kill the process exactly there. */
+/* For the crash tests only (boothd never sets it): called after each durable step of a commit,
+ * of its completion at start-up and of a candidate save, named ("photo-written",
+ * "intent-written", "recorded", "candidates-cleared"...), so that a test can kill the process
+ * exactly there. */
 typedef void (*BoothStoreStepHook)(const char *step, gpointer data);
 
 struct BoothStore {
@@ -103,8 +107,17 @@ gboolean booth_store_check_profile(const char *profile, GError **error);
 /* A path as the files table keeps it: relative to the state folder when inside it. */
 char *booth_store_stored_path(BoothStore *store, const char *path);
 
+/* "<id>_<profile>.jpg": a photo in photos/, a candidate in candidates/ or abandoned/. */
 char *booth_store_photo_name(const char *session_id, const char *profile);
-char *booth_store_candidate_name(const char *session_id);
+/* Parses a name boothd gives a photo or candidate: "<id>_<profile>.jpg" sets both,
+ * "<id>.jpg" (a candidate of boothd before it kept one per profile) sets *profile NULL. */
+gboolean booth_store_parse_name(const char *name, char **session_id, char **profile);
+/* The files-table profile of the kept candidate named name; NULL when booth_store_parse_name()
+ * refuses the name. */
+char *booth_store_kept_profile(const char *name);
+/* The names of the session's candidates in dir (candidates/ or abandoned/), both layouts,
+ * sorted. */
+GPtrArray *booth_store_candidate_names(BoothDir *dir, const char *session_id, GError **error);
 
 /* Reads dir/name and describes it: absolute path, size, SHA-256, JPEG size when the frame
  * header says it (quality is not known from the file and stays 0). */

@@ -139,11 +139,51 @@ booth_store_photo_name(const char *session_id, const char *profile)
   return g_strdup_printf("%s_%s.jpg", session_id, profile);
 }
 
-char *
-booth_store_candidate_name(const char *session_id)
+gboolean
+booth_store_parse_name(const char *name, char **session_id, char **profile)
 {
+  g_assert(name);
+  g_assert(session_id && profile);
+
+  if (!g_str_has_suffix(name, ".jpg"))
+    return FALSE;
+  g_autofree char *stem = g_strndup(name, strlen(name) - 4);
+  char *sep = strchr(stem, '_'); /* ids hold no '_', so the first one splits */
+  if (sep)
+    *sep = '\0';
+  if (!booth_store_id_is_valid(stem) || (sep && !booth_store_profile_is_valid(sep + 1)))
+    return FALSE;
+  *session_id = g_strdup(stem);
+  *profile = sep ? g_strdup(sep + 1) : NULL;
+  return TRUE;
+}
+
+char *
+booth_store_kept_profile(const char *name)
+{
+  g_autofree char *id = NULL, *profile = NULL;
+  if (!booth_store_parse_name(name, &id, &profile))
+    return NULL;
+  return profile ? g_strconcat(BOOTH_STORE_CANDIDATE_PROFILE "/", profile, NULL)
+                 : g_strdup(BOOTH_STORE_CANDIDATE_PROFILE);
+}
+
+GPtrArray *
+booth_store_candidate_names(BoothDir *dir, const char *session_id, GError **error)
+{
+  g_assert(dir);
   g_assert(booth_store_id_is_valid(session_id));
-  return g_strdup_printf("%s.jpg", session_id);
+
+  g_autoptr(GPtrArray) names = booth_dir_list(dir, error);
+  if (!names)
+    return NULL;
+  GPtrArray *mine = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *id = NULL, *profile = NULL;
+    if (booth_store_parse_name(names->pdata[i], &id, &profile) && g_str_equal(id, session_id))
+      g_ptr_array_add(mine, g_strdup(names->pdata[i]));
+  }
+  return mine;
 }
 
 void

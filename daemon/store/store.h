@@ -3,29 +3,37 @@
  * capture-code bytes. What it promises:
  * - a commit is durable before it returns TRUE (files fsynced and renamed, folder fsynced,
  *   then one SQLite transaction in WAL mode with synchronous=FULL), and a failed commit leaves
- *   nothing half-visible: no new file, no changed record, the candidate still there;
+ *   nothing half-visible: no new file, no changed record, the candidates still there;
  * - a commit is whole or absent, for all its photos together, whatever point a crash stops it
  *   at: an intent naming every photo is durable before the first one takes its real name, and
  *   start-up finishes the commit from it (every photo, the checks, overrides and note) or,
  *   when a photo it names is missing or damaged, undoes it. A committed record never lacks
  *   a photo it was committed with;
- * - nothing captured is lost: an abandoned or interrupted session keeps its candidate in
- *   abandoned/, recorded like any other file;
+ * - every profile of a capture has its durable candidate, and a capture's candidates replace
+ *   the previous capture's together: the session's candidates in candidates/ are never two
+ *   captures' at once, whatever point a crash stops a save at;
+ * - nothing captured is lost: an abandoned or interrupted session keeps every candidate in
+ *   abandoned/, each recorded like any other file;
  * - booth_store_reconcile() repairs, at start-up, whatever a crash left behind, and reports
- *   every repair.
- * Layout of the state folder: records.db, photos/<id>_<profile>.jpg, candidates/<id>.jpg,
- * abandoned/<id>.jpg, commits/<id>.intent (only while a commit is in progress or after a
- * crash). File names come from the session id and profile only, never the code.
- * A store is used from one thread at a time. Every storage failure is BOOTH_ERROR_STORAGE
- * with the path, the system's reason and what to do about it. */
+ *   every repair; it reads the single candidate (<id>.jpg) that boothd kept before it kept
+ *   one per profile, so a booth upgraded mid-day loses nothing.
+ * Layout of the state folder: records.db, photos/<id>_<profile>.jpg,
+ * candidates/<id>_<profile>.jpg, abandoned/<id>_<profile>.jpg, commits/<id>.intent (only
+ * while a commit is in progress or after a crash). File names come from the session id and
+ * profile only, never the code.
+ * A store is used from one thread at a time, booth_store_open_candidate() excepted. Every
+ * storage failure is BOOTH_ERROR_STORAGE with the path, the system's reason and what to do
+ * about it. */
 #pragma once
 
 #include <glib.h>
 
 typedef struct {
-  char *profile; /* "chsi-upload"; "candidate" for a kept candidate */
-  char *path;    /* absolute */
-  char *sha256;  /* lowercase hex */
+  /* "chsi-upload"; "candidate/chsi-upload" for a kept candidate of that profile; "candidate"
+   * for the single candidate kept by boothd before it kept one per profile */
+  char *profile;
+  char *path;   /* absolute */
+  char *sha256; /* lowercase hex */
   gint64 bytes;
   int width, height, quality; /* 0 when not known */
 } BoothRecordFile;
@@ -53,7 +61,7 @@ BoothRecord *booth_record_new(void);
 void booth_record_free(BoothRecord *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothRecord, booth_record_free)
 
-/* One encoded photo handed to booth_store_commit(). */
+/* One encoded photo handed to booth_store_commit() or booth_store_save_candidate(). */
 typedef struct {
   const char *profile; /* [A-Za-z0-9_-]{1,64} */
   GBytes *jpeg;
@@ -80,26 +88,41 @@ gboolean booth_store_begin(BoothStore *store, const BoothRecord *rec, GError **e
  * Unknown id -> BOOTH_ERROR_NO_SESSION; not active -> BOOTH_ERROR_BAD_STATE. */
 gboolean booth_store_update(BoothStore *store, const BoothRecord *rec, GError **error);
 
-/* Writes candidates/<id>.jpg durably, replacing an earlier candidate of the session.
- * The session must be active. path_out (may be NULL) gets the absolute path. */
-gboolean booth_store_save_candidate(BoothStore *store, const char *session_id, GBytes *jpeg,
-                                    char **path_out, GError **error);
+/* Writes candidates/<id>_<profile>.jpg durably for every photo (width, height and quality
+ * are not kept), replacing every earlier candidate of the session: all the new files reach
+ * the disk under temporary names, then the earlier candidates are removed, durably, then the
+ * new ones take their names, so a crash leaves the earlier capture's candidates or some of
+ * this one's, never both. The session must be active. path_out (may be NULL) gets the
+ * absolute path of photos[0]'s candidate. A failure leaves no new candidate, and the earlier
+ * ones unless it came after they were removed. */
+gboolean booth_store_save_candidate(BoothStore *store, const char *session_id,
+                                    const BoothPhotoOut *photos, guint n_photos, char **path_out,
+                                    GError **error);
 
-/* Removes the session's candidate; having none is fine. */
+/* Removes every candidate of the session; having none is fine. */
 gboolean booth_store_discard_candidate(BoothStore *store, const char *session_id, GError **error);
+
+/* The session's candidate of profile, opened read-only (O_RDONLY|O_CLOEXEC|O_NOFOLLOW), or -1:
+ * BAD_STATE when there is none, STORAGE when it cannot be opened. A candidate is never
+ * rewritten in place, only replaced by a rename or removed, so the fd keeps the very bytes it
+ * opened. Safe from any thread while the store is open: it resolves one name against the
+ * candidates folder's descriptor, which does not change until booth_store_free(), and touches
+ * neither the database nor any other state. */
+int booth_store_open_candidate(BoothStore *store, const char *session_id, const char *profile,
+                               GError **error);
 
 /* Commits the active session rec->session_id with its photos (at least one, one per
  * profile): files first (temporary files, then the intent, then their real names), then one
  * transaction that sets status committed with ended_at, attempts, checks, overrides and note
  * (NULL keeps the stored text; given, they must be UTF-8) and records the files.
- * On success rec->files, rec->status and rec->ended_at are filled and the candidate is
+ * On success rec->files, rec->status and rec->ended_at are filled and the candidates are
  * removed. Not active -> BOOTH_ERROR_BAD_STATE and no file is touched. */
 gboolean booth_store_commit(BoothStore *store, BoothRecord *rec, const BoothPhotoOut *photos,
                             guint n_photos, GError **error);
 
-/* Ends an active session as "cancelled" (the candidate is deleted: the operator chose to
- * discard it) or "abandoned" (the candidate moves to abandoned/<id>.jpg and is recorded as a
- * file with profile "candidate"). note NULL keeps the stored note. */
+/* Ends an active session as "cancelled" (its candidates are deleted: the operator chose to
+ * discard them) or "abandoned" (each candidate moves to abandoned/<id>_<profile>.jpg and is
+ * recorded as a file with profile "candidate/<profile>"). note NULL keeps the stored note. */
 gboolean booth_store_end(BoothStore *store, const char *session_id, const char *status,
                          const char *note, guint attempts, GError **error);
 

@@ -3,8 +3,8 @@
 # is SIGKILLed at every file-system call of a Commit in turn (strace fault injection on the
 # job thread, which runs the commit), restarted, and the store read with the sqlite3 shell
 # and sha256sum: the session is either committed with every profile's file, its checks and
-# its overrides, or not committed at all with its candidate kept; never anything between,
-# and no temporary file or commit intent is left.
+# its overrides, or not committed at all with every profile's candidate kept; never anything
+# between, and no temporary file or commit intent is left.
 source "$(dirname "$0")/common.sh"
 booth_harness_init
 if ! command -v strace >/dev/null; then
@@ -73,7 +73,8 @@ strace_wait
 grep -q '^renameat.*<.*/state/photos>' "$WORK/trace" ||
   fail "the traced thread did not rename the photos: the commit ran on another thread"
 PROFILES=$(sql "select group_concat(profile, ' ') from (select profile from files
-  where session_id = '$SESSION' and profile <> 'candidate' order by profile)")
+  where session_id = '$SESSION' and profile not like 'candidate%' order by profile)")
+N_PROFILES=$(wc -w <<<"$PROFILES")
 OVERRIDES=$(sql "select overrides from sessions where id = '$SESSION'")
 [[ -n $OVERRIDES ]] || fail "the dry run's commit recorded no overrides"
 booth_daemon_stop >/dev/null
@@ -105,10 +106,10 @@ check_store() {
     echo whole
     ;;
   interrupted)
-    [[ $(sql "select count(*) from files where session_id = '$id' and profile <> 'candidate'") == 0 &&
+    [[ $(sql "select count(*) from files where session_id = '$id' and profile not like 'candidate%'") == 0 &&
       $(booth_files photos) == 0 ]] || { echo "interrupted, yet with photos"; return; }
-    [[ $(sql "select count(*) from files where session_id = '$id' and profile = 'candidate'") == 1 &&
-      $(booth_files abandoned) == 1 ]] || { echo "interrupted without its candidate"; return; }
+    [[ $(sql "select count(*) from files where session_id = '$id' and profile like 'candidate/%'") == "$N_PROFILES" &&
+      $(booth_files abandoned) == "$N_PROFILES" ]] || { echo "interrupted without every candidate"; return; }
     echo rolled back
     ;;
   *) echo "status '$status' after the restart" ;;

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Commit is durable before it replies: a SIGKILL right after Commit returns loses nothing,
-# and a candidate that was never committed survives as an abandoned photo.
+# and a candidate that was never committed survives as abandoned photos, one per profile.
 source "$(dirname "$0")/common.sh"
 booth_harness_init
 export BOOTH_FRAMES=$FRAMES/no-code.playlist
@@ -26,7 +26,11 @@ booth_daemon_kill9
 booth_daemon_start
 expect_match "$(cat "$WORK/boothd.log")" "repairs at start-up" "the restart reports its repair"
 expect_eq "$(sql "select status from sessions where id = '$second'")" interrupted "interrupted session"
-expect_eq "$(booth_files abandoned)" 1 "its candidate is kept"
+expect_eq "$(booth_files abandoned)" 2 "its candidate of each profile is kept"
+expect_eq "$(sql "select group_concat(profile, ' ') from (select profile from files
+  where session_id = '$second' order by profile)")" "candidate/chsi-final candidate/chsi-upload" \
+  "both recorded as kept candidates"
+expect_eq "$(booth_files candidates)" 0 "none left in candidates/"
 expect_exit 0 ctl --json sessions
 expect_eq "$(json '[r["status"] for r in d]' <<<"$OUT")" '["interrupted", "committed"]' "records"
 booth_daemon_stop

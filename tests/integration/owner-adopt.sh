@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The owner leaves the bus: the session and its candidate wait for adoption; another client
 # adopts and commits. A second owner leaves and nobody adopts: after abandon_timeout the
-# session is recorded as abandoned and its candidate is kept in abandoned/.
+# session is recorded as abandoned and its candidate of every profile is kept in abandoned/.
 source "$(dirname "$0")/common.sh"
 booth_harness_init
 export BOOTH_FRAMES=$FRAMES/no-code.playlist
@@ -37,8 +37,13 @@ second=$(head -n 1 <<<"$out" | cut -d' ' -f2)
 booth_wait_state reviewing
 booth_wait_state idle 15
 expect_eq "$(sql "select status from sessions where id = '$second'")" abandoned "record status"
-expect_eq "$(booth_files abandoned)" 1 "candidate kept in abandoned/"
-expect_eq "$(sql "select count(*) from files where session_id = '$second' and profile = 'candidate'")" 1 \
-  "abandoned candidate recorded"
+expect_eq "$(booth_files abandoned)" 2 "both profiles' candidates kept in abandoned/"
+expect_eq "$(booth_files candidates)" 0 "none left in candidates/"
+for profile in chsi-upload chsi-final; do
+  row=$(sql "select path, sha256 from files where session_id = '$second' and profile = 'candidate/$profile'")
+  expect_eq "${row%|*}" "abandoned/${second}_$profile.jpg" "abandoned $profile candidate recorded"
+  expect_eq "$(sha256sum <"$WORK/state/${row%|*}" | cut -d' ' -f1)" "${row#*|}" \
+    "abandoned $profile candidate matches its record"
+done
 expect_match "$(booth_prop Stats)" '"abandoned" t 1' "Stats abandoned"
 booth_daemon_stop

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Retake discards the candidate (file and all) and counts the attempt; the commit that
+# Retake discards the candidate (every profile's file) and counts the attempt; the commit that
 # follows records both attempts and one photo.
 source "$(dirname "$0")/common.sh"
 booth_harness_init
@@ -15,14 +15,14 @@ expect_match "$ERR" "no candidate to retake" "retake without a candidate"
 
 expect_exit 4 ctl --json capture
 first=$(json 'd["file"]' <<<"$OUT")
-expect_eq "$(booth_files candidates)" 1 "one candidate on disk"
+expect_eq "$(booth_files candidates)" 2 "a candidate per profile on disk (chsi-upload, chsi-final)"
 expect_fail_with BadState ctl capture
 expect_match "$ERR" "'boothctl commit' it or 'boothctl retake'" "a second capture is refused while reviewing"
 expect_exit 0 ctl retake
 booth_wait_state framing
 [[ ! -e $first ]] || fail "retake left $first"
-ok "retake removed the candidate file"
-expect_eq "$(booth_files candidates)" 0 "no candidate on disk"
+ok "retake removed the session profile's candidate file"
+expect_eq "$(booth_files candidates)" 0 "no candidate of any profile on disk"
 
 expect_exit 4 ctl --json capture
 expect_eq "$(json 'd["attempt"]' <<<"$OUT")" 2 "second attempt"

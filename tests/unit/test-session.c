@@ -448,8 +448,16 @@ test_owner_adopt_abandon(void)
   wait_state(&f, BOOTH_STATE_IDLE, 5); /* abandon_timeout is 1 s */
   g_autoptr(BoothRecord) rec = record_of(&f, id);
   g_assert_cmpstr(rec->status, ==, "abandoned");
-  g_assert_cmpuint(rec->files->len, ==, 1); /* the candidate, kept */
-  g_assert_cmpstr(((BoothRecordFile *)g_ptr_array_index(rec->files, 0))->profile, ==, "candidate");
+  /* Every profile's candidate, kept. */
+  g_assert_cmpuint(rec->files->len, ==, f.config->loaded_profiles->len);
+  for (guint i = 0; i < f.config->loaded_profiles->len; i++) {
+    const BoothProfile *p = g_ptr_array_index(f.config->loaded_profiles, i);
+    g_autofree char *kept = g_strconcat("candidate/", p->name, NULL);
+    gboolean found = FALSE;
+    for (guint j = 0; j < rec->files->len; j++)
+      found |= g_str_equal(((BoothRecordFile *)g_ptr_array_index(rec->files, j))->profile, kept);
+    g_assert_true(found);
+  }
 
   g_autofree char *again = start(&f, &OPERATOR, CODE2, FALSE, TRUE, &error);
   g_assert_no_error(error);

@@ -152,6 +152,25 @@ commit_one(BoothStore *store, const char *id, GBytes *jpeg)
   g_assert_no_error(error);
 }
 
+/* A capture's candidates: chsi-upload's (the session's profile) and, unless NULL,
+ * chsi-final's. */
+static gboolean
+save_candidates(BoothStore *store, const char *id, GBytes *upload, GBytes *final, char **path,
+                GError **error)
+{
+  BoothPhotoOut photos[] = {{"chsi-upload", upload, 480, 640, 90},
+                            {"chsi-final", final, 390, 567, 75}};
+  return booth_store_save_candidate(store, id, photos, final ? 2 : 1, path, error);
+}
+
+static void
+save_both(BoothStore *store, const char *id, GBytes *upload, GBytes *final)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(save_candidates(store, id, upload, final, NULL, &error));
+  g_assert_no_error(error);
+}
+
 static GPtrArray *
 reconcile(BoothStore *store)
 {
@@ -258,11 +277,17 @@ test_round_trip(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
 
   g_autoptr(GBytes) candidate = jpeg_like(480, 640, 3000, 0x11);
+  g_autoptr(GBytes) candidate2 = jpeg_like(390, 567, 2000, 0x12);
   g_autofree char *cpath = NULL;
-  g_assert_true(booth_store_save_candidate(f->store, "s-1", candidate, &cpath, &error));
+  g_assert_true(save_candidates(f->store, "s-1", candidate, candidate2, &cpath, &error));
   g_assert_no_error(error);
-  g_autofree char *cexpect = state_path(f, "candidates", "s-1.jpg");
+  /* One file per profile; the path given is the first photo's, the session's profile. */
+  g_autofree char *cexpect = state_path(f, "candidates", "s-1_chsi-upload.jpg");
   g_assert_cmpstr(cpath, ==, cexpect);
+  g_autofree char *cexpect2 = state_path(f, "candidates", "s-1_chsi-final.jpg");
+  g_autoptr(GBytes) saved2 = read_bytes(cexpect2);
+  g_assert_true(g_bytes_equal(saved2, candidate2));
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 2);
 
   g_autoptr(GBytes) upload = jpeg_like(480, 640, 50000, 0x22);
   g_autoptr(GBytes) final = jpeg_like(480, 640, 30000, 0x33);
@@ -278,11 +303,11 @@ test_round_trip(Fixture *f, gconstpointer data)
   g_assert_cmpint(rec->ended_at, >, 0);
   g_assert_cmpuint(rec->files->len, ==, 2);
 
-  /* File names come from the id and profile only; the candidate is gone. */
+  /* File names come from the id and profile only; the candidates are gone. */
   g_autofree char *upath = state_path(f, "photos", "s-1_chsi-upload.jpg");
   g_assert_cmpstr(file_of(rec, "chsi-upload")->path, ==, upath);
   g_assert_cmpuint(count_in(f, "photos"), ==, 2);
-  g_assert_false(g_file_test(cpath, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
   g_autofree char *escaped = g_build_filename(f->tmp, "etc", NULL);
   g_assert_false(g_file_test(escaped, G_FILE_TEST_EXISTS));
   struct stat st;
@@ -389,7 +414,7 @@ test_invalid_arguments(Fixture *f, gconstpointer data)
     g_assert_false(booth_store_begin(f->store, rec, &error));
     g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
     g_clear_error(&error);
-    g_assert_false(booth_store_save_candidate(f->store, bad_ids[i], jpeg, NULL, &error));
+    g_assert_false(save_candidates(f->store, bad_ids[i], jpeg, NULL, NULL, &error));
     g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
     g_clear_error(&error);
     g_assert_null(booth_store_get(f->store, bad_ids[i], &error));
@@ -415,6 +440,26 @@ test_invalid_arguments(Fixture *f, gconstpointer data)
   g_assert_false(booth_store_end(f->store, "ok", "committed", NULL, 0, &error));
   g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
   g_clear_error(&error);
+  /* A capture's candidates are checked as a commit's photos are. */
+  g_assert_false(booth_store_save_candidate(f->store, "ok", &bad_profile, 1, NULL, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(booth_store_save_candidate(f->store, "ok", dup, 2, NULL, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_false(booth_store_save_candidate(f->store, "ok", dup, 0, NULL, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
+  g_assert_false(save_candidates(f->store, "ok", jpeg, empty, NULL, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_cmpint(booth_store_open_candidate(f->store, "ok", "../etc", &error), ==, -1);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+  g_assert_cmpint(booth_store_open_candidate(f->store, "../ok", "chsi-upload", &error), ==, -1);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
   g_assert_cmpuint(count_in(f, "photos"), ==, 0);
   g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
 }
@@ -433,7 +478,7 @@ test_unknown_and_duplicate(Fixture *f, gconstpointer data)
   g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
   g_clear_error(&error);
   g_autoptr(GBytes) jpeg = jpeg_like(480, 640, 1000, 0);
-  g_assert_false(booth_store_save_candidate(f->store, "nobody", jpeg, NULL, &error));
+  g_assert_false(save_candidates(f->store, "nobody", jpeg, jpeg, NULL, &error));
   g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_NO_SESSION);
   g_clear_error(&error);
   BoothPhotoOut photo = {"chsi-upload", jpeg, 1, 1, 1};
@@ -455,9 +500,11 @@ test_end(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) cand = jpeg_like(600, 800, 4000, 0x44);
+  g_autoptr(GBytes) cand2 = jpeg_like(390, 567, 3000, 0x45);
 
+  /* Abandoned: every profile's candidate is kept in abandoned/ and recorded. */
   begin(f->store, "left", NULL, 0);
-  g_assert_true(booth_store_save_candidate(f->store, "left", cand, NULL, &error));
+  save_both(f->store, "left", cand, cand2);
   g_assert_true(booth_store_end(f->store, "left", "abandoned", "owner left the bus", 2, &error));
   g_assert_no_error(error);
   g_autoptr(BoothRecord) left = booth_store_get(f->store, "left", &error);
@@ -466,29 +513,34 @@ test_end(Fixture *f, gconstpointer data)
   g_assert_cmpstr(left->note, ==, "owner left the bus");
   g_assert_cmpuint(left->attempts, ==, 2);
   g_assert_cmpint(left->ended_at, >, 0);
-  BoothRecordFile *kept = file_of(left, "candidate");
-  g_autofree char *kept_path = state_path(f, "abandoned", "left.jpg");
+  g_assert_cmpuint(left->files->len, ==, 2);
+  BoothRecordFile *kept = file_of(left, "candidate/chsi-upload");
+  g_autofree char *kept_path = state_path(f, "abandoned", "left_chsi-upload.jpg");
   g_assert_nonnull(kept);
   g_assert_cmpstr(kept->path, ==, kept_path);
   assert_file_matches(kept, cand);
   g_assert_cmpint(kept->width, ==, 600);
   g_assert_cmpint(kept->height, ==, 800);
-  g_autofree char *gone = state_path(f, "candidates", "left.jpg");
-  g_assert_false(g_file_test(gone, G_FILE_TEST_EXISTS));
+  BoothRecordFile *kept2 = file_of(left, "candidate/chsi-final");
+  g_autofree char *kept2_path = state_path(f, "abandoned", "left_chsi-final.jpg");
+  g_assert_nonnull(kept2);
+  g_assert_cmpstr(kept2->path, ==, kept2_path);
+  assert_file_matches(kept2, cand2);
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
 
   g_assert_false(booth_store_end(f->store, "left", "cancelled", NULL, 2, &error));
   g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
   g_clear_error(&error);
 
+  /* Cancelled: every candidate is deleted. */
   begin(f->store, "nope", NULL, 0);
-  g_assert_true(booth_store_save_candidate(f->store, "nope", cand, NULL, &error));
+  save_both(f->store, "nope", cand, cand2);
   g_assert_true(booth_store_end(f->store, "nope", "cancelled", NULL, 1, &error));
   g_assert_no_error(error);
   g_autoptr(BoothRecord) nope = booth_store_get(f->store, "nope", &error);
   g_assert_cmpstr(nope->status, ==, "cancelled");
   g_assert_cmpuint(nope->files->len, ==, 0);
-  g_autofree char *discarded = state_path(f, "candidates", "nope.jpg");
-  g_assert_false(g_file_test(discarded, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
 
   /* Abandoning without a candidate records no file. */
   begin(f->store, "empty-handed", NULL, 0);
@@ -496,17 +548,155 @@ test_end(Fixture *f, gconstpointer data)
   g_autoptr(BoothRecord) eh = booth_store_get(f->store, "empty-handed", &error);
   g_assert_cmpuint(eh->files->len, ==, 0);
 
-  /* Retake: the new candidate replaces the old; discard removes it. */
+  /* The single candidate of an older boothd is kept as "candidate". */
+  begin(f->store, "legacy", NULL, 0);
+  g_autofree char *legacy = state_path(f, "candidates", "legacy.jpg");
+  write_bytes(legacy, cand);
+  g_assert_true(booth_store_end(f->store, "legacy", "abandoned", NULL, 1, &error));
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) old = booth_store_get(f->store, "legacy", &error);
+  g_assert_cmpuint(old->files->len, ==, 1);
+  g_autofree char *legacy_kept = state_path(f, "abandoned", "legacy.jpg");
+  g_assert_cmpstr(file_of(old, "candidate")->path, ==, legacy_kept);
+  assert_file_matches(file_of(old, "candidate"), cand);
+
+  /* Retake: a capture's candidates replace the previous capture's, all of them, even a
+   * profile the new capture lacks; discard removes them all. */
   begin(f->store, "retake", NULL, 0);
   g_autoptr(GBytes) second = jpeg_like(480, 640, 5000, 0x55);
-  g_assert_true(booth_store_save_candidate(f->store, "retake", cand, NULL, &error));
-  g_assert_true(booth_store_save_candidate(f->store, "retake", second, NULL, &error));
-  g_autofree char *rpath = state_path(f, "candidates", "retake.jpg");
+  g_autoptr(GBytes) second2 = jpeg_like(390, 567, 4500, 0x56);
+  save_both(f->store, "retake", cand, cand2);
+  save_both(f->store, "retake", second, second2);
+  g_autofree char *rpath = state_path(f, "candidates", "retake_chsi-upload.jpg");
+  g_autofree char *rpath2 = state_path(f, "candidates", "retake_chsi-final.jpg");
   g_autoptr(GBytes) on_disk = read_bytes(rpath);
   g_assert_true(g_bytes_equal(on_disk, second));
+  g_autoptr(GBytes) on_disk2 = read_bytes(rpath2);
+  g_assert_true(g_bytes_equal(on_disk2, second2));
+  save_both(f->store, "retake", cand, NULL);
+  g_assert_false(g_file_test(rpath2, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 1);
+  save_both(f->store, "retake", second, second2);
+  g_autofree char *rlegacy = state_path(f, "candidates", "retake.jpg");
+  write_bytes(rlegacy, cand);
   g_assert_true(booth_store_discard_candidate(f->store, "retake", &error));
-  g_assert_false(g_file_test(rpath, G_FILE_TEST_EXISTS));
   g_assert_no_error(error);
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
+}
+
+/* OpenCandidate's store side: the durable file itself, read-only, whole. */
+static void
+test_open_candidate(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) cand = jpeg_like(480, 640, 4000, 0x71);
+  g_autoptr(GBytes) cand2 = jpeg_like(390, 567, 3000, 0x72);
+  begin(f->store, "look", NULL, 0);
+  g_assert_cmpint(booth_store_open_candidate(f->store, "look", "chsi-upload", &error), ==, -1);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+  g_assert_nonnull(strstr(error->message, "Capture first"));
+  g_clear_error(&error);
+
+  save_both(f->store, "look", cand, cand2);
+  const char *profiles[] = {"chsi-upload", "chsi-final"};
+  GBytes *expected[] = {cand, cand2};
+  int fds[2];
+  for (int i = 0; i < 2; i++) {
+    fds[i] = booth_store_open_candidate(f->store, "look", profiles[i], &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(fds[i], >=, 0);
+    int fl = fcntl(fds[i], F_GETFL);
+    g_assert_cmpint(fl & O_ACCMODE, ==, O_RDONLY);
+    g_assert_cmpint(fl & O_NONBLOCK, ==, 0);
+    g_assert_cmpint(fcntl(fds[i], F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
+    g_assert_cmpint(write(fds[i], "x", 1), ==, -1);
+  }
+  /* A retake replaces the files by rename: an fd handed out keeps the bytes it opened. */
+  g_assert_true(booth_store_discard_candidate(f->store, "look", &error));
+  g_autoptr(GBytes) other = jpeg_like(480, 640, 6000, 0x73);
+  save_both(f->store, "look", other, other);
+  for (int i = 0; i < 2; i++) {
+    guint8 buf[8192];
+    ssize_t n = pread(fds[i], buf, sizeof buf, 0);
+    g_assert_cmpint(n, ==, (ssize_t)g_bytes_get_size(expected[i]));
+    g_autoptr(GBytes) got = g_bytes_new(buf, (gsize)n);
+    g_assert_true(g_bytes_equal(got, expected[i]));
+    close(fds[i]);
+  }
+
+  /* Only a regular file is handed out; a FIFO does not hang the caller. */
+  g_assert_true(booth_store_discard_candidate(f->store, "look", &error));
+  g_autofree char *target = state_path(f, "photos", "elsewhere.jpg");
+  write_bytes(target, cand);
+  g_autofree char *link = state_path(f, "candidates", "look_chsi-upload.jpg");
+  g_assert_cmpint(symlink(target, link), ==, 0);
+  g_assert_cmpint(booth_store_open_candidate(f->store, "look", "chsi-upload", &error), ==, -1);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, "not a regular file"));
+  g_clear_error(&error);
+  g_autofree char *fifo = state_path(f, "candidates", "look_chsi-final.jpg");
+  g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+  g_assert_cmpint(booth_store_open_candidate(f->store, "look", "chsi-final", &error), ==, -1);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_clear_error(&error);
+}
+
+typedef struct {
+  BoothStore *store;
+  GBytes *captures[2][2]; /* [capture][profile] */
+  gint stop;
+  guint opened;
+} OpenRace;
+
+/* Opens both profiles' candidates for as long as the saves go on: whatever the other thread
+ * does, an fd is either refused or reads one capture's whole file. */
+static gpointer
+open_race_thread(gpointer data)
+{
+  OpenRace *r = data;
+  const char *profiles[] = {"chsi-upload", "chsi-final"};
+  while (!g_atomic_int_get(&r->stop)) {
+    for (int p = 0; p < 2; p++) {
+      g_autoptr(GError) error = NULL;
+      int fd = booth_store_open_candidate(r->store, "race", profiles[p], &error);
+      if (fd < 0) {
+        g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BAD_STATE);
+        continue;
+      }
+      guint8 buf[8192];
+      ssize_t n = pread(fd, buf, sizeof buf, 0);
+      close(fd);
+      g_autoptr(GBytes) got = g_bytes_new(buf, (gsize)MAX(n, 0));
+      g_assert_true(g_bytes_equal(got, r->captures[0][p]) || g_bytes_equal(got, r->captures[1][p]));
+      r->opened++;
+    }
+  }
+  return NULL;
+}
+
+/* booth_store_open_candidate() on another thread than the one that saves and discards. */
+static void
+test_open_candidate_thread(Fixture *f, gconstpointer data)
+{
+  (void)data;
+  OpenRace r = {.store = f->store};
+  for (int c = 0; c < 2; c++)
+    for (int p = 0; p < 2; p++)
+      r.captures[c][p] = jpeg_like(480, 640, 3000 + 1000 * p + 500 * c, (guint8)(0x80 + 2 * c + p));
+  begin(f->store, "race", NULL, 0);
+  GThread *reader = g_thread_new("open-race", open_race_thread, &r);
+  for (int i = 0; i < 200; i++) {
+    save_both(f->store, "race", r.captures[i % 2][0], r.captures[i % 2][1]);
+    if (i % 3 == 0)
+      g_assert_true(booth_store_discard_candidate(f->store, "race", NULL));
+  }
+  g_atomic_int_set(&r.stop, 1);
+  g_thread_join(reader);
+  g_test_message("candidates opened on the other thread: %u", r.opened);
+  for (int c = 0; c < 2; c++)
+    for (int p = 0; p < 2; p++)
+      g_bytes_unref(r.captures[c][p]);
 }
 
 static void
@@ -599,7 +789,7 @@ test_commit_record_failure(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   begin(f->store, "dbfail", NULL, 0);
   g_autoptr(GBytes) cand = jpeg_like(480, 640, 3000, 1);
-  g_assert_true(booth_store_save_candidate(f->store, "dbfail", cand, NULL, &error));
+  save_both(f->store, "dbfail", cand, cand);
   /* The records refuse the files row after the photos are already in place. */
   db_exec(f, "CREATE TRIGGER refuse BEFORE INSERT ON files "
              "BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
@@ -615,8 +805,7 @@ test_commit_record_failure(Fixture *f, gconstpointer data)
   g_clear_error(&error);
   g_assert_cmpuint(count_in(f, "photos"), ==, 0);
   g_assert_cmpuint(count_in(f, "commits"), ==, 0);
-  g_autofree char *cpath = state_path(f, "candidates", "dbfail.jpg");
-  g_assert_true(g_file_test(cpath, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint(count_in(f, "candidates"), ==, 2);
   g_autoptr(BoothRecord) got = booth_store_get(f->store, "dbfail", &error);
   g_assert_cmpstr(got->status, ==, "active");
   g_assert_cmpuint(got->files->len, ==, 0);
@@ -635,7 +824,7 @@ test_reconcile_tmp(Fixture *f, gconstpointer data)
   (void)data;
   g_autoptr(GBytes) junk = jpeg_like(480, 640, 1000, 9);
   g_autofree char *p1 = state_path(f, "photos", "s_chsi-upload.jpg.0badf00d.tmp");
-  g_autofree char *p2 = state_path(f, "candidates", "s.jpg.12345678.tmp");
+  g_autofree char *p2 = state_path(f, "candidates", "s_chsi-final.jpg.12345678.tmp");
   write_bytes(p1, junk);
   write_bytes(p2, junk);
   fixture_reopen(f);
@@ -659,7 +848,8 @@ test_reconcile_photo_of_active(Fixture *f, gconstpointer data)
   g_autoptr(GBytes) code = g_bytes_new_static("CHSI\0code", 9);
   begin(f->store, "mid", code, 0);
   g_autoptr(GBytes) cand = jpeg_like(480, 640, 2500, 4);
-  g_assert_true(booth_store_save_candidate(f->store, "mid", cand, NULL, NULL));
+  g_autoptr(GBytes) cand2 = jpeg_like(390, 567, 2000, 7);
+  save_both(f->store, "mid", cand, cand2);
   g_autoptr(GBytes) photo = jpeg_like(480, 640, 40000, 5);
   g_autofree char *ppath = state_path(f, "photos", "mid_chsi-upload.jpg");
   write_bytes(ppath, photo);
@@ -679,7 +869,8 @@ test_reconcile_photo_of_active(Fixture *f, gconstpointer data)
   g_assert_cmpstr(pf->path, ==, ppath);
   g_assert_cmpint(pf->width, ==, 480);
   g_assert_cmpint(pf->height, ==, 640);
-  assert_file_matches(file_of(got, "candidate"), cand);
+  assert_file_matches(file_of(got, "candidate/chsi-upload"), cand);
+  assert_file_matches(file_of(got, "candidate/chsi-final"), cand2);
 
   g_autoptr(GPtrArray) second = reconcile(f->store);
   g_assert_cmpuint(second->len, ==, 0);
@@ -742,13 +933,22 @@ test_reconcile_interrupted(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autoptr(GBytes) cand = jpeg_like(480, 640, 3500, 8);
+  g_autoptr(GBytes) cand2 = jpeg_like(390, 567, 2500, 9);
   begin(f->store, "halt", NULL, 0);
-  g_assert_true(booth_store_save_candidate(f->store, "halt", cand, NULL, NULL));
+  save_both(f->store, "halt", cand, cand2);
   begin(f->store, "bare", NULL, 0);
   /* The daemon stopped between moving an abandoned candidate and recording it. */
   begin(f->store, "moved", NULL, 0);
-  g_autofree char *moved = state_path(f, "abandoned", "moved.jpg");
-  write_bytes(moved, cand);
+  g_autofree char *moved = state_path(f, "abandoned", "moved_chsi-final.jpg");
+  write_bytes(moved, cand2);
+  /* An older boothd, one candidate per session, stopped during a session and during an
+   * abandon: the booth was upgraded in between. */
+  begin(f->store, "legacy", NULL, 0);
+  g_autofree char *legacy = state_path(f, "candidates", "legacy.jpg");
+  write_bytes(legacy, cand);
+  begin(f->store, "legacy-moved", NULL, 0);
+  g_autofree char *legacy_moved = state_path(f, "abandoned", "legacy-moved.jpg");
+  write_bytes(legacy_moved, cand);
   fixture_reopen(f);
 
   g_autoptr(GPtrArray) report = reconcile(f->store);
@@ -758,17 +958,30 @@ test_reconcile_interrupted(Fixture *f, gconstpointer data)
   g_assert_cmpstr(halt->status, ==, "interrupted");
   g_assert_cmpint(halt->ended_at, >, 0);
   g_assert_nonnull(strstr(halt->note, "interrupted"));
-  BoothRecordFile *kept = file_of(halt, "candidate");
-  g_autofree char *kept_path = state_path(f, "abandoned", "halt.jpg");
+  g_assert_cmpuint(halt->files->len, ==, 2);
+  BoothRecordFile *kept = file_of(halt, "candidate/chsi-upload");
+  g_autofree char *kept_path = state_path(f, "abandoned", "halt_chsi-upload.jpg");
   g_assert_cmpstr(kept->path, ==, kept_path);
   assert_file_matches(kept, cand);
+  g_autofree char *kept2_path = state_path(f, "abandoned", "halt_chsi-final.jpg");
+  g_assert_cmpstr(file_of(halt, "candidate/chsi-final")->path, ==, kept2_path);
+  assert_file_matches(file_of(halt, "candidate/chsi-final"), cand2);
   g_autoptr(BoothRecord) bare = booth_store_get(f->store, "bare", NULL);
   g_assert_cmpstr(bare->status, ==, "interrupted");
   g_assert_cmpuint(bare->files->len, ==, 0);
   g_autoptr(BoothRecord) mv = booth_store_get(f->store, "moved", NULL);
   g_assert_cmpstr(mv->status, ==, "interrupted");
-  assert_file_matches(file_of(mv, "candidate"), cand);
+  assert_file_matches(file_of(mv, "candidate/chsi-final"), cand2);
+  g_autoptr(BoothRecord) lg = booth_store_get(f->store, "legacy", NULL);
+  g_assert_cmpstr(lg->status, ==, "interrupted");
+  g_autofree char *legacy_kept = state_path(f, "abandoned", "legacy.jpg");
+  g_assert_cmpstr(file_of(lg, "candidate")->path, ==, legacy_kept);
+  assert_file_matches(file_of(lg, "candidate"), cand);
+  g_autoptr(BoothRecord) lgm = booth_store_get(f->store, "legacy-moved", NULL);
+  g_assert_cmpstr(lgm->status, ==, "interrupted");
+  assert_file_matches(file_of(lgm, "candidate"), cand);
   g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
+  g_assert_cmpuint(count_in(f, "abandoned"), ==, 5);
 
   g_autoptr(GPtrArray) second = reconcile(f->store);
   g_assert_cmpuint(second->len, ==, 0);
@@ -779,36 +992,49 @@ test_reconcile_candidates(Fixture *f, gconstpointer data)
 {
   (void)data;
   g_autoptr(GBytes) cand = jpeg_like(480, 640, 3500, 10);
-  /* A candidate with no session at all. */
-  g_autofree char *orphan = state_path(f, "candidates", "stray.jpg");
+  g_autoptr(GBytes) cand2 = jpeg_like(390, 567, 2500, 12);
+  /* Candidates with no session at all, of this boothd and of an older one. */
+  g_autofree char *orphan = state_path(f, "candidates", "stray_chsi-upload.jpg");
   write_bytes(orphan, cand);
-  /* A cancelled session whose candidate was not yet deleted. */
+  g_autofree char *orphan2 = state_path(f, "candidates", "stray_chsi-final.jpg");
+  write_bytes(orphan2, cand2);
+  g_autofree char *old_orphan = state_path(f, "candidates", "oldstray.jpg");
+  write_bytes(old_orphan, cand);
+  /* A cancelled session whose candidates were not yet deleted. */
   begin(f->store, "nah", NULL, 0);
   g_assert_true(booth_store_end(f->store, "nah", "cancelled", NULL, 1, NULL));
-  g_autofree char *cancelled = state_path(f, "candidates", "nah.jpg");
+  g_autofree char *cancelled = state_path(f, "candidates", "nah_chsi-upload.jpg");
   write_bytes(cancelled, cand);
+  g_autofree char *cancelled_old = state_path(f, "candidates", "nah.jpg");
+  write_bytes(cancelled_old, cand);
   /* A committed session whose candidate was not yet deleted. */
   g_autoptr(GBytes) photo = jpeg_like(480, 640, 20000, 11);
   begin(f->store, "done", NULL, 0);
   commit_one(f->store, "done", photo);
-  g_autofree char *leftover = state_path(f, "candidates", "done.jpg");
-  write_bytes(leftover, cand);
+  g_autofree char *leftover = state_path(f, "candidates", "done_chsi-final.jpg");
+  write_bytes(leftover, cand2);
   fixture_reopen(f);
 
   g_autoptr(GPtrArray) report = reconcile(f->store);
-  g_assert_cmpuint(report->len, ==, 3);
+  g_assert_cmpuint(report->len, ==, 6);
   g_autoptr(BoothRecord) stray = booth_store_get(f->store, "stray", NULL);
   g_assert_nonnull(stray);
   g_assert_cmpstr(stray->status, ==, "recovered");
   g_assert_null(stray->code);
-  g_autofree char *stray_kept = state_path(f, "abandoned", "stray.jpg");
-  g_assert_cmpstr(file_of(stray, "candidate")->path, ==, stray_kept);
-  assert_file_matches(file_of(stray, "candidate"), cand);
+  g_assert_cmpuint(stray->files->len, ==, 2);
+  g_autofree char *stray_kept = state_path(f, "abandoned", "stray_chsi-upload.jpg");
+  g_assert_cmpstr(file_of(stray, "candidate/chsi-upload")->path, ==, stray_kept);
+  assert_file_matches(file_of(stray, "candidate/chsi-upload"), cand);
+  assert_file_matches(file_of(stray, "candidate/chsi-final"), cand2);
+  g_autoptr(BoothRecord) old_stray = booth_store_get(f->store, "oldstray", NULL);
+  g_assert_cmpstr(old_stray->status, ==, "recovered");
+  assert_file_matches(file_of(old_stray, "candidate"), cand);
   g_assert_false(g_file_test(cancelled, G_FILE_TEST_EXISTS));
+  g_assert_false(g_file_test(cancelled_old, G_FILE_TEST_EXISTS));
   g_autoptr(BoothRecord) done = booth_store_get(f->store, "done", NULL);
   g_assert_cmpstr(done->status, ==, "committed");
   assert_file_matches(file_of(done, "chsi-upload"), photo);
-  assert_file_matches(file_of(done, "candidate"), cand);
+  assert_file_matches(file_of(done, "candidate/chsi-final"), cand2);
   g_assert_cmpuint(count_in(f, "candidates"), ==, 0);
 
   g_autoptr(GPtrArray) second = reconcile(f->store);
@@ -829,7 +1055,8 @@ test_reconcile_candidates(Fixture *f, gconstpointer data)
 #define CRASH_ATTEMPTS 3
 
 typedef struct {
-  GBytes *candidate;
+  GBytes *candidate;  /* chsi-upload's */
+  GBytes *candidate2; /* chsi-final's */
   GBytes *upload;
   GBytes *final;
 } CrashPhotos;
@@ -838,6 +1065,7 @@ static void
 crash_photos_init(CrashPhotos *p)
 {
   p->candidate = jpeg_like(480, 640, 3000, 0x61);
+  p->candidate2 = jpeg_like(390, 567, 2000, 0x64);
   p->upload = jpeg_like(480, 640, 40000, 0x62);
   p->final = jpeg_like(390, 567, 25000, 0x63);
 }
@@ -846,6 +1074,7 @@ static void
 crash_photos_clear(CrashPhotos *p)
 {
   g_bytes_unref(p->candidate);
+  g_bytes_unref(p->candidate2);
   g_bytes_unref(p->upload);
   g_bytes_unref(p->final);
 }
@@ -942,9 +1171,7 @@ crash_setup(Fixture *f, const CrashPhotos *p)
   fixture_set_up(f, NULL);
   g_autoptr(GBytes) code = g_bytes_new_static("XJM1:code", 9);
   begin(f->store, CRASH_ID, code, 0);
-  g_autoptr(GError) error = NULL;
-  g_assert_true(booth_store_save_candidate(f->store, CRASH_ID, p->candidate, NULL, &error));
-  g_assert_no_error(error);
+  save_both(f->store, CRASH_ID, p->candidate, p->candidate2);
   g_clear_pointer(&f->store, booth_store_free);
 }
 
@@ -967,9 +1194,14 @@ assert_whole_or_undone(Fixture *f, const CrashPhotos *p)
   g_autoptr(GError) error = NULL;
   g_autoptr(BoothRecord) got = booth_store_get(f->store, CRASH_ID, &error);
   g_assert_no_error(error);
-  BoothRecordFile *candidate = file_of(got, "candidate");
-  if (candidate)
+  /* The commit removes both candidates in one step: both are kept, or neither. */
+  BoothRecordFile *candidate = file_of(got, "candidate/chsi-upload");
+  BoothRecordFile *candidate2 = file_of(got, "candidate/chsi-final");
+  g_assert_true(!candidate == !candidate2);
+  if (candidate) {
     assert_file_matches(candidate, p->candidate);
+    assert_file_matches(candidate2, p->candidate2);
+  }
   if (g_str_equal(got->status, "committed")) {
     assert_file_matches(file_of(got, "chsi-upload"), p->upload);
     assert_file_matches(file_of(got, "chsi-final"), p->final);
@@ -982,14 +1214,14 @@ assert_whole_or_undone(Fixture *f, const CrashPhotos *p)
     g_assert_cmpuint(got->attempts, ==, CRASH_ATTEMPTS);
     g_assert_cmpint(got->ended_at, >, 0);
     g_assert_cmpuint(count_in(f, "photos"), ==, 2);
-    g_assert_cmpuint(got->files->len, ==, candidate ? 3 : 2);
+    g_assert_cmpuint(got->files->len, ==, candidate ? 4 : 2);
     return TRUE;
   }
-  /* Undone: the session ends as one the daemon stopped in, its candidate kept. */
+  /* Undone: the session ends as one the daemon stopped in, its candidates kept. */
   g_assert_cmpstr(got->status, ==, "interrupted");
   g_assert_cmpuint(count_in(f, "photos"), ==, 0);
   g_assert_nonnull(candidate);
-  g_assert_cmpuint(got->files->len, ==, 1);
+  g_assert_cmpuint(got->files->len, ==, 2);
   return FALSE;
 }
 
@@ -1202,9 +1434,73 @@ test_crash_intent_unreadable(void)
     g_assert_true(report_has(report, "session " CRASH_ID " was active when the daemon stopped"));
     g_autoptr(BoothRecord) got = booth_store_get(f.store, CRASH_ID, NULL);
     g_assert_cmpstr(got->status, ==, "interrupted");
-    g_assert_nonnull(file_of(got, "candidate"));
+    g_assert_nonnull(file_of(got, "candidate/chsi-upload"));
+    g_assert_nonnull(file_of(got, "candidate/chsi-final"));
     fixture_tear_down(&f, NULL);
   }
+  crash_photos_clear(&p);
+}
+
+static void
+save_action(BoothStore *store, gconstpointer data)
+{
+  const CrashPhotos *p = data;
+  save_both(store, CRASH_ID, p->upload, p->final);
+}
+
+/* A crash after every step of a retaken capture's save over the first capture's candidates
+ * (crash_setup()): start-up keeps the first capture's two, or some of the second's, never
+ * one of each. */
+static void
+test_crash_save(void)
+{
+  CrashPhotos p;
+  crash_photos_init(&p);
+  guint points = 0, earlier = 0, later = 0;
+  for (guint n = 1;; n++) {
+    Fixture f;
+    crash_setup(&f, &p);
+    g_autofree char *steps = NULL;
+    gboolean crashed = run_until_crash(f.state, NULL, n, save_action, &p, &steps);
+    if (!crashed) {
+      fixture_tear_down(&f, NULL);
+      break;
+    }
+    points++;
+    fixture_open(&f);
+    reconcile_settles(&f);
+    nftw(f.state, find_leftover, 16, FTW_PHYS);
+    g_autoptr(BoothRecord) got = booth_store_get(f.store, CRASH_ID, NULL);
+    g_assert_cmpstr(got->status, ==, "interrupted");
+    BoothRecordFile *upload = file_of(got, "candidate/chsi-upload");
+    BoothRecordFile *final = file_of(got, "candidate/chsi-final");
+    g_autoptr(GBytes) first = upload ? read_bytes(upload->path) : NULL;
+    g_autoptr(GBytes) second = final ? read_bytes(final->path) : NULL;
+    gboolean is_earlier = (first && g_bytes_equal(first, p.candidate)) ||
+                          (second && g_bytes_equal(second, p.candidate2));
+    if (is_earlier) {
+      assert_file_matches(upload, p.candidate);
+      assert_file_matches(final, p.candidate2);
+      earlier++;
+    } else {
+      if (upload)
+        assert_file_matches(upload, p.upload);
+      if (final)
+        assert_file_matches(final, p.final);
+      later++;
+    }
+    g_assert_cmpuint(got->files->len, ==, (upload != NULL) + (final != NULL));
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(steps), "\n", -1);
+    g_test_message("crash after step %u (%s): %u candidate(s) of the %s capture kept", n,
+                   lines[g_strv_length(lines) - 1], got->files->len,
+                   is_earlier ? "earlier" : "later");
+    g_assert_cmpint(is_earlier, ==,
+                    !g_strv_contains((const char *const *)lines, "candidates-cleared"));
+    fixture_tear_down(&f, NULL);
+  }
+  g_test_message("crash points: %u, earlier capture kept: %u, later capture kept: %u", points,
+                 earlier, later);
+  g_assert_cmpuint(points, >=, 6);
   crash_photos_clear(&p);
 }
 
@@ -1474,8 +1770,7 @@ test_read_only_later(void)
     for (int i = 0; i < 2; i++) {
       g_autofree char *id = g_strdup_printf("ro-%d", i);
       begin(store, id, NULL, 0);
-      g_assert_true(booth_store_save_candidate(store, id, cand, NULL, &error));
-      g_assert_no_error(error);
+      save_both(store, id, cand, cand);
     }
     /* The kernel logs an ext4 error for this; it is the test's, not the disk's. */
     int fd = open(trigger, O_WRONLY | O_CLOEXEC);
@@ -1489,7 +1784,7 @@ test_read_only_later(void)
     g_assert_false(booth_store_end(store, "ro-0", "abandoned", NULL, 1, &error));
     assert_read_only_advice(error);
     g_clear_error(&error);
-    g_assert_false(booth_store_save_candidate(store, "ro-1", cand, NULL, &error));
+    g_assert_false(save_candidates(store, "ro-1", cand, cand, NULL, &error));
     assert_read_only_advice(error);
     g_clear_error(&error);
     BoothPhotoOut photo = {"chsi-upload", cand, 480, 640, 90};
@@ -1567,7 +1862,7 @@ test_full_disk(void)
     begin(store, "full", NULL, 0);
 
     g_autoptr(GBytes) big = jpeg_like(480, 640, 100 * 1024, 1);
-    g_assert_false(booth_store_save_candidate(store, "full", big, NULL, &error));
+    g_assert_false(save_candidates(store, "full", big, NULL, NULL, &error));
     g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
     g_assert_nonnull(strstr(error->message, g_strerror(ENOSPC)));
     g_assert_nonnull(strstr(error->message, "free disk space"));
@@ -1575,11 +1870,16 @@ test_full_disk(void)
     g_assert_cmpuint(count_files(cands), ==, 0);
 
     g_autoptr(GBytes) cand = jpeg_like(480, 640, 8 * 1024, 2);
-    g_assert_true(booth_store_save_candidate(store, "full", cand, NULL, &error));
-    g_assert_no_error(error);
+    save_both(store, "full", cand, NULL);
 
     /* The first photo fits, the second does not: neither may be left behind. */
     g_autoptr(GBytes) small = jpeg_like(480, 640, 20 * 1024, 3);
+    g_assert_false(save_candidates(store, "full", small, big, NULL, &error));
+    g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+    g_assert_nonnull(strstr(error->message, "capture again once this is fixed"));
+    g_clear_error(&error);
+    g_assert_cmpuint(count_files(cands), ==, 1); /* the earlier capture's, untouched */
+
     BoothPhotoOut photos_out[] = {{"chsi-final", small, 480, 640, 80},
                                   {"chsi-upload", big, 480, 640, 95}};
     g_autoptr(BoothRecord) rec = new_record("full", NULL);
@@ -1596,8 +1896,9 @@ test_full_disk(void)
     g_autoptr(BoothRecord) still = booth_store_get(store, "full", &error);
     g_assert_cmpstr(still->status, ==, "active");
     g_assert_cmpuint(still->files->len, ==, 0);
-    g_autofree char *cpath = g_build_filename(cands, "full.jpg", NULL);
-    g_assert_true(g_file_test(cpath, G_FILE_TEST_EXISTS));
+    g_autofree char *cpath = g_build_filename(cands, "full_chsi-upload.jpg", NULL);
+    g_autoptr(GBytes) kept = read_bytes(cpath);
+    g_assert_true(g_bytes_equal(kept, cand));
 
     /* Once the photos fit, the same session commits. */
     g_assert_true(booth_store_commit(store, rec, photos_out, 1, &error));
@@ -1629,6 +1930,8 @@ main(int argc, char **argv)
   ADD("/store/invalid-arguments", test_invalid_arguments);
   ADD("/store/unknown-and-duplicate", test_unknown_and_duplicate);
   ADD("/store/end", test_end);
+  ADD("/store/open-candidate", test_open_candidate);
+  ADD("/store/open-candidate-thread", test_open_candidate_thread);
   ADD("/store/list", test_list);
   ADD("/store/reopen-and-wal", test_reopen_and_wal);
   ADD("/store/commit-record-failure", test_commit_record_failure);
@@ -1643,6 +1946,7 @@ main(int argc, char **argv)
   g_test_add_func("/store/crash/reconcile", test_crash_reconcile);
   g_test_add_func("/store/crash/photo-lost", test_crash_photo_lost);
   g_test_add_func("/store/crash/intent-unreadable", test_crash_intent_unreadable);
+  g_test_add_func("/store/crash/save-candidates", test_crash_save);
   g_test_add_func("/store/jpeg-size", test_jpeg_size);
   g_test_add_func("/store/open/under-a-file", test_open_under_file);
   g_test_add_func("/store/open/unwritable", test_open_unwritable);
