@@ -152,7 +152,7 @@ config_apply_dropins(BoothConfig *c, const char *dir, GError **error)
 
 /* What holds across the files: checked once they are all read. */
 static BoothConfig *
-config_finish(BoothConfig *c, const char *site_dir, GError **error)
+config_finish(BoothConfig *c, const char *name, const char *site_dir, GError **error)
 {
   g_autoptr(BoothConfig) owned = c;
   /* A size needs both sides; 0 for both lets the camera's largest be used. */
@@ -161,7 +161,7 @@ config_finish(BoothConfig *c, const char *site_dir, GError **error)
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
                 "%s: [Camera] width and height (and viewfinder_width and viewfinder_height) are "
                 "set together, or both left at 0",
-                c->path ? c->path : "the configuration");
+                name);
     return NULL;
   }
   g_strfreev(c->profile_path);
@@ -201,7 +201,7 @@ booth_config_load_default(GError **error)
   if (!config_apply_file(c, vendor, FALSE, error) || !config_apply_file(c, site, FALSE, error) ||
       !config_apply_dropins(c, dropins, error))
     return NULL;
-  return config_finish(g_steal_pointer(&c), BOOTH_SYSCONFDIR, error);
+  return config_finish(g_steal_pointer(&c), "the configuration", BOOTH_SYSCONFDIR, error);
 }
 
 BoothConfig *
@@ -209,12 +209,12 @@ booth_config_load(const char *path, GError **error)
 {
   g_autoptr(BoothConfig) c = config_defaults();
   if (!path)
-    return config_finish(g_steal_pointer(&c), BOOTH_SYSCONFDIR, error);
+    return config_finish(g_steal_pointer(&c), "the built-in defaults", BOOTH_SYSCONFDIR, error);
   g_autofree char *dropins = g_strconcat(path, ".d", NULL);
   if (!config_apply_file(c, path, TRUE, error) || !config_apply_dropins(c, dropins, error))
     return NULL;
   g_autofree char *dir = g_path_get_dirname(c->path);
-  return config_finish(g_steal_pointer(&c), dir, error);
+  return config_finish(g_steal_pointer(&c), path, dir, error);
 }
 
 BoothConfig *
@@ -226,7 +226,7 @@ booth_config_load_data(const char *text, gsize len, const char *path, GError **e
   if (!config_apply(c, text ? text : "", len, path, error))
     return NULL;
   g_autofree char *dir = g_path_get_dirname(c->path);
-  return config_finish(g_steal_pointer(&c), dir, error);
+  return config_finish(g_steal_pointer(&c), path, dir, error);
 }
 
 /* The value of one key as text, for comparing two configurations. */

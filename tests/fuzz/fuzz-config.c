@@ -37,8 +37,8 @@ check_config(const BoothConfig *c)
   if (!(c->fps >= 0.1 && c->fps <= 120) || c->rotation % 90 || c->rotation < 0 ||
       c->rotation > 270 || (c->camera_width == 0) != (c->camera_height == 0) ||
       (c->viewfinder_width == 0) != (c->viewfinder_height == 0) || c->max_frame_pixels < 100000 ||
-      c->max_frame_pixels > BOOTH_IMAGE_MAX_PIXELS || !c->profile_dir || !c->state_dir ||
-      !booth_camera_pixel_format_valid(c->pixel_format))
+      c->max_frame_pixels > BOOTH_IMAGE_MAX_PIXELS || !c->profile_path || !c->profile_path[0] ||
+      !c->state_dir || !booth_camera_pixel_format_valid(c->pixel_format))
     abort();
 }
 
