@@ -171,7 +171,17 @@ format_double(double d)
   /* Pixel counts and byte sizes arrive as doubles in checks; show them as integers. */
   if (d == floor(d) && fabs(d) < 1e15)
     return g_strdup_printf("%.0f", d);
-  return g_strdup_printf("%.4g", d);
+  /* Measurements: two decimals at most, which is more than any of them is worth; shares and
+   * ratios below 1 keep four significant digits (an aspect bound is 0.7495). */
+  if (fabs(d) < 1)
+    return g_strdup_printf("%.4g", d);
+  char *text = g_strdup_printf("%.2f", d);
+  char *end = text + strlen(text) - 1;
+  while (*end == '0')
+    *end-- = '\0';
+  if (*end == '.')
+    *end = '\0';
+  return text;
 }
 
 char *
@@ -222,6 +232,30 @@ boothctl_format_value(GVariant *value)
     gsize n = 0;
     const char *data = g_variant_get_fixed_array(value, &n, 1);
     return boothctl_escape(data, n, FALSE);
+  }
+  /* A dictionary reads as "key value, key value"; a tuple or an array as "(a, b)"; each
+   * value formatted like the rest, so nothing prints in GVariant's own notation. */
+  gboolean dict = g_variant_is_of_type(value, G_VARIANT_TYPE_VARDICT);
+  if (dict || g_variant_is_container(value)) {
+    g_autoptr(GString) out = g_string_new(dict ? "" : "(");
+    for (gsize k = 0; k < g_variant_n_children(value); k++) {
+      g_autoptr(GVariant) child = g_variant_get_child_value(value, k);
+      if (k)
+        g_string_append(out, ", ");
+      if (dict) {
+        const char *key;
+        g_autoptr(GVariant) v = NULL;
+        g_variant_get(child, "{&sv}", &key, &v);
+        g_autofree char *text = boothctl_format_value(v);
+        g_string_append_printf(out, "%s %s", key, text);
+      } else {
+        g_autofree char *text = boothctl_format_value(child);
+        g_string_append(out, text);
+      }
+    }
+    if (!dict)
+      g_string_append_c(out, ')');
+    return g_string_free(g_steal_pointer(&out), FALSE);
   }
   g_autofree char *printed = g_variant_print(value, FALSE);
   return boothctl_escape(printed, strlen(printed), FALSE);
@@ -538,31 +572,37 @@ boothctl_report_passed(GVariant *report)
   return TRUE;
 }
 
+/* One profile's photo: a line with its size, file size, quality and verdict, then its checks. */
+static void
+print_photo(GVariant *ph)
+{
+  gint64 w = 0, h = 0, q = 0, bytes = 0;
+  gboolean passed = FALSE, fits = TRUE;
+  boothctl_lookup_int(ph, "width", &w);
+  boothctl_lookup_int(ph, "height", &h);
+  boothctl_lookup_int(ph, "quality", &q);
+  boothctl_lookup_int(ph, "bytes", &bytes);
+  boothctl_lookup_bool(ph, "passed", &passed);
+  boothctl_lookup_bool(ph, "fits", &fits);
+  const char *name = boothctl_lookup_string(ph, "profile");
+  /* The profiles' KB windows are 1024 bytes: KiB throughout. */
+  print_fieldf(0, "photo",
+               "%s: %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT ", %.1f KiB (%" G_GINT64_FORMAT
+               " bytes), quality %" G_GINT64_FORMAT "%s, %s",
+               name != NULL ? name : "?", w, h, (double)bytes / 1024.0, bytes, q,
+               fits ? "" : ", outside its size window", passed ? "passed" : "FAILED");
+  g_autoptr(GVariant) checks = g_variant_lookup_value(ph, "checks", G_VARIANT_TYPE("aa{sv}"));
+  print_checks(checks);
+}
+
 void
 boothctl_print_report(GVariant *report)
 {
   const char *s;
   gint64 width, height, n;
-  gboolean b;
 
   if ((s = boothctl_lookup_string(report, "session_id")) != NULL)
     print_field(0, "session", s);
-  if ((s = boothctl_lookup_string(report, "profile")) != NULL)
-    print_field(0, "profile", s);
-  if (boothctl_lookup_int(report, "width", &width) &&
-      boothctl_lookup_int(report, "height", &height))
-    print_fieldf(0, "size", "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, width, height);
-  if (boothctl_lookup_int(report, "bytes", &n)) {
-    /* The profiles' KB are 1024 bytes: show the same unit. */
-    g_autofree char *human = g_format_size_full((guint64)MAX(n, 0), G_FORMAT_SIZE_IEC_UNITS);
-    print_fieldf(0, "bytes", "%" G_GINT64_FORMAT " (%s)", n, human);
-  }
-  if (boothctl_lookup_int(report, "quality", &n))
-    print_fieldf(0, "quality", "%" G_GINT64_FORMAT, n);
-  if (boothctl_lookup_bool(report, "fits", &b))
-    print_field(0, "fits",
-                b ? "yes, within the profile's size window"
-                  : "no, outside the profile's size window");
   if (boothctl_lookup_int(report, "attempt", &n))
     print_fieldf(0, "attempt", "%" G_GINT64_FORMAT, n);
   if ((s = boothctl_lookup_string(report, "source")) != NULL &&
@@ -571,28 +611,11 @@ boothctl_print_report(GVariant *report)
     print_fieldf(0, "frame", "%s, %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, *s ? s : "(camera)",
                  width, height);
 
-  g_autoptr(GVariant) checks = g_variant_lookup_value(report, "checks", G_VARIANT_TYPE("aa{sv}"));
-  print_checks(checks);
-
-  /* The other profiles' photos, made from the same frame. */
+  /* Every profile's photo, made from the same frame, in one layout. */
   g_autoptr(GVariant) photos = g_variant_lookup_value(report, "photos", G_VARIANT_TYPE("aa{sv}"));
-  for (gsize i = 1; photos != NULL && i < g_variant_n_children(photos); i++) {
+  for (gsize i = 0; photos != NULL && i < g_variant_n_children(photos); i++) {
     g_autoptr(GVariant) ph = g_variant_get_child_value(photos, i);
-    gint64 w = 0, h = 0, q = 0, bytes = 0;
-    gboolean passed = FALSE;
-    boothctl_lookup_int(ph, "width", &w);
-    boothctl_lookup_int(ph, "height", &h);
-    boothctl_lookup_int(ph, "quality", &q);
-    boothctl_lookup_int(ph, "bytes", &bytes);
-    boothctl_lookup_bool(ph, "passed", &passed);
-    const char *name = boothctl_lookup_string(ph, "profile");
-    g_autofree char *human = g_format_size_full((guint64)MAX(bytes, 0), G_FORMAT_SIZE_IEC_UNITS);
-    print_fieldf(0, "profile",
-                 "%s  %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " q%" G_GINT64_FORMAT
-                 "  %" G_GINT64_FORMAT " bytes (%s)  %s",
-                 name != NULL ? name : "?", w, h, q, bytes, human, passed ? "PASSED" : "FAILED");
-    g_autoptr(GVariant) more = g_variant_lookup_value(ph, "checks", G_VARIANT_TYPE("aa{sv}"));
-    print_checks(more);
+    print_photo(ph);
   }
 
   g_autoptr(GVariant) warnings =

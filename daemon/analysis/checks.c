@@ -271,7 +271,7 @@ booth_checks_run(const BoothFrame *photo, const GArray *faces, const BoothProfil
   }
 
   check_add(checks, "file_size", round((double)jpeg_bytes / 1024.0 * 10) / 10, p->min_kb, p->max_kb,
-            "KB", NULL);
+            "KiB", NULL);
   check_add(checks, "width", photo->width, p->width, p->width, "px", NULL);
   check_add(checks, "height", photo->height, p->height, p->height, "px", NULL);
   double aspect = (double)p->aspect_w / p->aspect_h;

@@ -73,3 +73,16 @@ expect_match "$ERR" "Usage: boothctl commit \\[--override\\]" "the command's usa
 expect_exit 2 ctl sessions --status bogus
 expect_match "$ERR" "--status must be one of active, committed, cancelled, abandoned, interrupted, recovered, not 'bogus'" \
   "sessions --status is checked"
+
+# Readable output: no GVariant notation, no long decimals, one unit, every profile alike.
+booth_daemon_start
+expect_exit 0 ctl start --code "$CODE1"
+expect_exit 0 ctl status
+expect_no_match "$OUT" "<|'rgb'|[0-9]\\.[0-9]{6}" "status prints no GVariant text and no long decimals"
+expect_match "$OUT" "background +rgb \\([0-9.]+, [0-9.]+, [0-9.]+\\), " "a dictionary reads as key value"
+expect_exit 4 ctl capture
+expect_match "$OUT" "^photo +chsi-upload: 480x640, [0-9.]+ KiB \\([0-9]+ bytes\\), quality [0-9]+, FAILED" "the first profile's line"
+expect_match "$OUT" "^photo +chsi-final: 480x640, [0-9.]+ KiB \\([0-9]+ bytes\\), quality [0-9]+, FAILED" "every profile in the same layout"
+expect_no_match "$OUT" " KB|nan" "one unit, no NaN"
+expect_exit 0 ctl cancel
+booth_daemon_stop
