@@ -55,6 +55,8 @@ json_append_key(GString *out, GVariant *key)
   booth_json_string_len(out, text->str, text->len);
 }
 
+static gboolean json_append_embedded(GString *out, GVariant *key, GVariant *item);
+
 static void
 json_append_container(GString *out, GVariant *value, gboolean pretty, guint depth)
 {
@@ -73,7 +75,8 @@ json_append_container(GString *out, GVariant *value, gboolean pretty, guint dept
       g_autoptr(GVariant) item = g_variant_get_child_value(child, 1);
       json_append_key(out, key);
       g_string_append(out, pretty ? ": " : ":");
-      json_append(out, item, pretty, depth + 1);
+      if (!json_append_embedded(out, key, item))
+        json_append(out, item, pretty, depth + 1);
     } else {
       json_append(out, child, pretty, depth + 1);
     }
@@ -81,6 +84,28 @@ json_append_container(GString *out, GVariant *value, gboolean pretty, guint dept
   if (n > 0)
     json_newline(out, pretty, depth);
   g_string_append_c(out, is_dict ? '}' : ']');
+}
+
+/* A record's "checks" is JSON text in a string (the store keeps the report as written): in a
+ * JSON document it belongs as the object it is, not as a string to be parsed again. Only
+ * well-formed JSON is copied in; anything else stays a string. */
+static gboolean
+json_append_embedded(GString *out, GVariant *key, GVariant *item)
+{
+  if (!g_variant_is_of_type(key, G_VARIANT_TYPE_STRING) ||
+      g_strcmp0(g_variant_get_string(key, NULL), "checks") != 0)
+    return FALSE;
+  g_autoptr(GVariant) inner = g_variant_is_of_type(item, G_VARIANT_TYPE_VARIANT)
+                                  ? g_variant_get_variant(item)
+                                  : g_variant_ref(item);
+  if (!g_variant_is_of_type(inner, G_VARIANT_TYPE_STRING))
+    return FALSE;
+  gsize len;
+  const char *text = g_variant_get_string(inner, &len);
+  if (len == 0 || (text[0] != '{' && text[0] != '[') || !booth_json_valid(text, (gssize)len))
+    return FALSE;
+  g_string_append_len(out, text, (gssize)len);
+  return TRUE;
 }
 
 static void

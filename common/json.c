@@ -102,3 +102,162 @@ booth_json_hex(GString *out, const guint8 *data, gsize len)
     g_string_append_printf(out, "%02x", data[i]);
   g_string_append_c(out, '"');
 }
+
+/* ---- validation ---- */
+
+typedef struct {
+  const char *p, *end;
+  int depth;
+} Scan;
+
+static void
+skip_space(Scan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+    s->p++;
+}
+
+static gboolean scan_value(Scan *s);
+
+static gboolean
+scan_literal(Scan *s, const char *word)
+{
+  gsize n = strlen(word);
+  if ((gsize)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+    return FALSE;
+  s->p += n;
+  return TRUE;
+}
+
+static gboolean
+scan_string(Scan *s)
+{
+  if (s->p >= s->end || *s->p++ != '"')
+    return FALSE;
+  while (s->p < s->end) {
+    unsigned char c = (unsigned char)*s->p++;
+    if (c == '"')
+      return TRUE;
+    if (c < 0x20)
+      return FALSE;
+    if (c == '\\') {
+      if (s->p >= s->end)
+        return FALSE;
+      char e = *s->p++;
+      if (e == 'u') {
+        for (int i = 0; i < 4; i++)
+          if (s->p >= s->end || !g_ascii_isxdigit(*s->p++))
+            return FALSE;
+      } else if (!strchr("\"\\/bfnrt", e)) {
+        return FALSE;
+      }
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+scan_number(Scan *s)
+{
+  const char *start = s->p;
+  if (s->p < s->end && *s->p == '-')
+    s->p++;
+  if (s->p >= s->end || !g_ascii_isdigit(*s->p))
+    return FALSE;
+  if (*s->p == '0')
+    s->p++;
+  else
+    while (s->p < s->end && g_ascii_isdigit(*s->p))
+      s->p++;
+  if (s->p < s->end && *s->p == '.') {
+    s->p++;
+    if (s->p >= s->end || !g_ascii_isdigit(*s->p))
+      return FALSE;
+    while (s->p < s->end && g_ascii_isdigit(*s->p))
+      s->p++;
+  }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+    s->p++;
+    if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+      s->p++;
+    if (s->p >= s->end || !g_ascii_isdigit(*s->p))
+      return FALSE;
+    while (s->p < s->end && g_ascii_isdigit(*s->p))
+      s->p++;
+  }
+  return s->p > start;
+}
+
+static gboolean
+scan_container(Scan *s, char close, gboolean object)
+{
+  if (++s->depth > 64)
+    return FALSE;
+  s->p++;
+  skip_space(s);
+  if (s->p < s->end && *s->p == close) {
+    s->p++;
+    s->depth--;
+    return TRUE;
+  }
+  for (;;) {
+    skip_space(s);
+    if (object) {
+      if (!scan_string(s))
+        return FALSE;
+      skip_space(s);
+      if (s->p >= s->end || *s->p++ != ':')
+        return FALSE;
+    }
+    if (!scan_value(s))
+      return FALSE;
+    skip_space(s);
+    if (s->p >= s->end)
+      return FALSE;
+    char c = *s->p++;
+    if (c == close) {
+      s->depth--;
+      return TRUE;
+    }
+    if (c != ',')
+      return FALSE;
+  }
+}
+
+static gboolean
+scan_value(Scan *s)
+{
+  skip_space(s);
+  if (s->p >= s->end)
+    return FALSE;
+  switch (*s->p) {
+  case '{':
+    return scan_container(s, '}', TRUE);
+  case '[':
+    return scan_container(s, ']', FALSE);
+  case '"':
+    return scan_string(s);
+  case 't':
+    return scan_literal(s, "true");
+  case 'f':
+    return scan_literal(s, "false");
+  case 'n':
+    return scan_literal(s, "null");
+  default:
+    return scan_number(s);
+  }
+}
+
+gboolean
+booth_json_valid(const char *text, gssize len)
+{
+  g_return_val_if_fail(text != NULL, FALSE);
+  gsize n = len < 0 ? strlen(text) : (gsize)len;
+  if (!g_utf8_validate_len(text, n, NULL))
+    return FALSE;
+  Scan s = {text, text + n, 0};
+  if (!scan_value(&s))
+    return FALSE;
+  skip_space(&s);
+  return s.p == s.end;
+}

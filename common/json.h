@@ -12,3 +12,6 @@ void booth_json_string_len(GString *out, const char *s, gssize len);
 void booth_json_string(GString *out, const char *s);
 void booth_json_number(GString *out, double v);
 void booth_json_hex(GString *out, const guint8 *data, gsize len);
+/* text (len bytes, or up to the NUL when len < 0) is one well-formed JSON value in UTF-8, nested
+ * at most 64 deep: safe to copy into a JSON document as it is. */
+gboolean booth_json_valid(const char *text, gssize len);

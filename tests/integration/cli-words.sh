@@ -54,6 +54,10 @@ expect_match "$OUT" "$session" "info names the session"
 expect_match "$OUT" "[0-9a-f]{64}" "info shows the files' SHA-256"
 expect_exit 0 ctl --json info "$session"
 expect_eq "$(json 'd["session_id"], d["status"]' <<<"$OUT")" "[\"$session\", \"committed\"]" "info --json"
+expect_eq "$(json 'sorted(d["checks"]), d["checks"]["chsi-final"][0]["name"]' <<<"$OUT")" \
+  '[["chsi-final", "chsi-upload"], "one_face"]' "info --json nests the checks as objects, not a string"
+expect_eq "$(ctl --json sessions --limit 1 | json 'type(d[0]["checks"]).__name__')" dict \
+  "sessions --json nests them too"
 expect_exit 1 ctl info no-such-session
 expect_match "$ERR" "no session no-such-session on this booth" "info of an unknown id"
 expect_exit 2 ctl info
@@ -77,6 +81,10 @@ expect_match "$ERR" "--status must be one of active, committed, cancelled, aband
 # Readable output: no GVariant notation, no long decimals, one unit, every profile alike.
 booth_daemon_start
 expect_exit 0 ctl start --code "$CODE1"
+for _ in $(seq 100); do # until a frame with the student has been analysed
+  ctl status | grep -q '^  background' && break
+  sleep 0.1
+done
 expect_exit 0 ctl status
 expect_no_match "$OUT" "<|'rgb'|[0-9]\\.[0-9]{6}" "status prints no GVariant text and no long decimals"
 expect_match "$OUT" "background +rgb \\([0-9.]+, [0-9.]+, [0-9.]+\\), " "a dictionary reads as key value"
