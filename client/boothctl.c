@@ -218,7 +218,8 @@ usage_error(const char *format, ...)
   g_autofree char *message = g_strdup_vprintf(format, args);
   va_end(args);
   g_printerr("boothctl: %s\n"
-             "Commands: status, start, capture, retake, commit, cancel, info, watch, sessions.\n"
+             "Commands: status, start, capture, retake, commit, cancel, report, info, watch, "
+             "sessions.\n"
              "Run 'boothctl --help' for usage.\n",
              message);
   return BOOTHCTL_EXIT_USAGE;
@@ -468,6 +469,37 @@ run_sessions(Boothctl *ctl)
   return BOOTHCTL_EXIT_OK;
 }
 
+/* The candidate's report again, from the Session property: after a Ctrl-C, or on another
+ * terminal. */
+static int
+run_report(Boothctl *ctl)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+      boothctl_call(ctl, "org.freedesktop.DBus.Properties", "Get",
+                    g_variant_new("(ss)", BOOTH_INTERFACE, "Session"), "(v)", -1, &error);
+  if (reply == NULL)
+    return boothctl_report_error(ctl, error);
+  g_autoptr(GVariant) boxed = g_variant_get_child_value(reply, 0);
+  g_autoptr(GVariant) session = g_variant_get_variant(boxed);
+  g_autoptr(GVariant) report = g_variant_lookup_value(session, "report", G_VARIANT_TYPE_VARDICT);
+  if (report == NULL) {
+    const char *message = g_variant_n_children(session) == 0
+                              ? "no session is open, so there is no report ('boothctl info "
+                                "SESSION' shows a stored one)"
+                              : "no candidate waits for review: 'boothctl capture' takes one";
+    g_printerr("boothctl: %s\n", message);
+    if (ctl->json)
+      print_json_error(ctl, NULL, message, BOOTHCTL_EXIT_REFUSED);
+    return BOOTHCTL_EXIT_REFUSED;
+  }
+  if (ctl->json)
+    boothctl_print_json(ctl, report);
+  else
+    boothctl_print_report(report);
+  return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+}
+
 static int
 run_info(Boothctl *ctl)
 {
@@ -522,6 +554,10 @@ static const BoothctlCommand commands[] = {
      "Print one line per event (code scanned, framing hints, state and session\n"
      "changes, commits) until interrupted. With --json, one JSON object per line.",
      no_entries, boothctl_watch},
+    {"report", "", "Show the candidate's report again",
+     "Show the report of the candidate that waits for review, as capture printed it.\n"
+     "Exits with 4 when a check failed.",
+     no_entries, run_report},
     {"info", "SESSION", "Show one session's record: code, checks, files and hashes",
      "Show one session's record: its code, status and times, the checks and overrides, and\n"
      "every file with its size and SHA-256.",
