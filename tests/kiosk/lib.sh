@@ -121,6 +121,22 @@ kiosk_expect() {
   KIOSK_TEXTS=$out
 }
 
+# kiosk_wait_photo: the review shows the candidate photo, neither "loading" nor "not
+# available" over it (10 s at most).
+kiosk_wait_photo() {
+  local deadline=$((SECONDS + 10)) dump
+  while :; do
+    dump=$(kiosk_read dump 2>&1 || true)
+    if grep -q 'screen: review' <<<"$dump" && grep -q candidate-photo <<<"$dump" &&
+      ! grep -Eq "$(T '照片暂时无法显示|正在载入照片' 'Photo not available|Loading the photo')" <<<"$dump"; then
+      ok "the review shows the candidate photo, no placeholder"
+      return 0
+    fi
+    ((SECONDS < deadline)) || fail "the review shows no candidate photo after 10 s:"$'\n'"$dump"
+    sleep 0.2
+  done
+}
+
 # kiosk_shot NAME: a screenshot of the whole display, $SHOTS/NAME.png.
 kiosk_shot() {
   import -window root "$SHOTS/$1.png"
