@@ -3,7 +3,8 @@
 # What the kiosk tests add to the integration harness: an X server (Xvfb), a session bus of
 # the test's own for the accessibility bus (AT-SPI), boothkiosk on the private boothd bus,
 # reading its screen through the accessibility tree, and screenshots. Skips (exit 77) where
-# GTK 4, Xvfb or pyatspi are missing. Everything stops on exit with the harness's cleanup.
+# GTK 4, Xvfb, pyatspi or OpenCV's Python module are missing. Everything stops on exit with
+# the harness's cleanup.
 source "$BOOTH_SOURCE_ROOT/tests/integration/common.sh"
 
 KIOSK_PID=
@@ -12,8 +13,6 @@ SESSION_BUS_PID=
 ATSPI_PID=
 SHOTS=${BOOTH_BUILD_ROOT:-.}/tests/kiosk/screenshots
 KIOSK_LOG=
-# A test's own helper process (picture.sh's stand-in daemon), stopped with the rest.
-HELPER_PID=
 
 kiosk_skip_unless_ready() {
   local missing=()
@@ -21,6 +20,7 @@ kiosk_skip_unless_ready() {
   command -v Xvfb >/dev/null || missing+=(Xvfb)
   [[ -x /usr/libexec/at-spi-bus-launcher ]] || missing+=(at-spi2-core)
   /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || missing+=(python3-pyatspi)
+  /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=("python3-opencv (picture-check.py)")
   command -v import >/dev/null || missing+=("import (imagemagick)")
   if ((${#missing[@]})); then
     echo "# skipped: missing ${missing[*]}"
@@ -30,10 +30,10 @@ kiosk_skip_unless_ready() {
 
 kiosk__stop() {
   local pid
-  for pid in "$KIOSK_PID" "$HELPER_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
+  for pid in "$KIOSK_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
     [[ -n $pid ]] && booth__stop_process "$pid"
   done
-  KIOSK_PID= HELPER_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
+  KIOSK_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
   if [[ -n $KIOSK_LOG && -s $KIOSK_LOG ]]; then
     echo "# --- last lines of boothkiosk's log ---"
     tail -n 15 "$KIOSK_LOG" | sed 's/^/# /'
