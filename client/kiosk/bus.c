@@ -458,7 +458,7 @@ on_open_preview(GObject *source, GAsyncResult *result, gpointer user_data)
     fd = fds != NULL ? g_unix_fd_list_get(fds, handle, &error) : -1;
   }
   if (fd < 0) {
-    /* Today's daemon may not have OpenPreview: the screens go on without a picture, and
+    /* A boothd older than OpenPreview: the screens go on without a picture, and
      * the kiosk asks again when a daemon (perhaps a newer one) next appears. */
     if (error != NULL && error_is(error, "org.freedesktop.DBus.Error.UnknownMethod")) {
       g_message("boothd has no preview stream: showing the screens without a picture");
