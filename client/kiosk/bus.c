@@ -11,7 +11,6 @@
 #include <gio/gunixfdlist.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
-#include <string.h>
 
 /* Capture takes a burst and encodes every profile; Commit fsyncs: seconds on a slow PC. */
 #define SLOW_CALL_TIMEOUT_MS (120 * 1000)
@@ -161,24 +160,6 @@ on_open_candidate(GObject *source, GAsyncResult *result, gpointer user_data)
       G_PRIORITY_DEFAULT, k->cancellable, on_candidate_read, g_steal_pointer(&read));
 }
 
-/* The profile whose photo the student sees: the report's first, else the session's. */
-static const char *
-candidate_profile(BoothKiosk *k)
-{
-  g_autoptr(GVariant) photos = NULL;
-
-  if (k->report != NULL &&
-      (photos = g_variant_lookup_value(k->report, "photos", G_VARIANT_TYPE("aa{sv}"))) != NULL &&
-      g_variant_n_children(photos) > 0) {
-    g_autoptr(GVariant) first = g_variant_get_child_value(photos, 0);
-    const char *profile = kiosk_lookup_string(first, "profile");
-    /* Interned: the child holding it is released here. */
-    if (profile != NULL)
-      return g_intern_string(profile);
-  }
-  return kiosk_lookup_string(k->session, "profile");
-}
-
 static void
 maybe_open_candidate(BoothKiosk *k)
 {
@@ -186,7 +167,8 @@ maybe_open_candidate(BoothKiosk *k)
       !kiosk_lookup_bool(k->session, "has_candidate") || k->candidate != NULL ||
       k->candidate_missing || k->candidate_pending)
     return;
-  const char *profile = candidate_profile(k);
+  /* The main profile's photo: the one the report puts first. */
+  const char *profile = kiosk_lookup_string(k->session, "profile");
   if (profile == NULL)
     return;
   k->candidate_pending = TRUE;
@@ -234,12 +216,6 @@ set_session(BoothKiosk *k, GVariant *session)
     forget_photo(k);
   }
 
-  /* A daemon that publishes the report lets the kiosk show it in operator mode too. */
-  g_autoptr(GVariant) report = g_variant_lookup_value(session, "report", G_VARIANT_TYPE_VARDICT);
-  if (report != NULL && has_candidate) {
-    g_clear_pointer(&k->report, g_variant_unref);
-    k->report = g_steal_pointer(&report);
-  }
   g_clear_pointer(&k->session, g_variant_unref);
   k->session = g_variant_ref(session);
 }
@@ -482,7 +458,7 @@ on_open_preview(GObject *source, GAsyncResult *result, gpointer user_data)
     fd = fds != NULL ? g_unix_fd_list_get(fds, handle, &error) : -1;
   }
   if (fd < 0) {
-    /* Today's daemon may not have OpenPreview: the screens go on without a picture, and
+    /* A boothd older than OpenPreview: the screens go on without a picture, and
      * the kiosk asks again when a daemon (perhaps a newer one) next appears. */
     if (error != NULL && error_is(error, "org.freedesktop.DBus.Error.UnknownMethod")) {
       g_message("boothd has no preview stream: showing the screens without a picture");
@@ -673,9 +649,7 @@ call_failed(BoothKiosk *k, const char *method, const GError *error)
   g_free(k->call_problem);
   if (error_is(error, BOOTH_ERROR_PREFIX "NoFace"))
     k->call_problem = g_strdup(_("No face was found: please sit in front of the camera"));
-  else if (error_is(error, BOOTH_ERROR_PREFIX "ChecksFailed") ||
-           (error_is(error, BOOTH_ERROR_PREFIX "BadState") && g_str_equal(method, "Commit") &&
-            strstr(message, "failed") != NULL))
+  else if (error_is(error, BOOTH_ERROR_PREFIX "ChecksFailed"))
     k->call_problem =
         g_strdup(_("This photo does not meet the standard: take it again, or ask the staff"));
   else if (error_is(error, BOOTH_ERROR_PREFIX "Storage")) {

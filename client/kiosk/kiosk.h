@@ -43,8 +43,8 @@ typedef struct {
   char **hints;
   double score;
 
-  /* What the kiosk learned for the current candidate: the report (its own Capture reply
-   * or the Session property's "report"), and the photo from OpenCandidate. */
+  /* What the kiosk learned for the current candidate: its own Capture's report (the Session
+   * property's summary may come later), and the photo from OpenCandidate. */
   char *session_id;
   guint attempts;
   GVariant *report;

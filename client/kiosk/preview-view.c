@@ -7,8 +7,8 @@ struct _KioskPreviewView {
   GtkWidget parent;
   gboolean show_guides;
   GdkTexture *texture;
-  /* The header of the frame on screen, hints left out (the screen shows those). */
-  KioskPreviewFrame frame;
+  /* The header of the frame on screen; its hints are the screen's to show. */
+  BoothPreviewHeader frame;
 };
 
 G_DEFINE_FINAL_TYPE(KioskPreviewView, kiosk_preview_view, GTK_TYPE_WIDGET)
@@ -54,7 +54,7 @@ hline(const Mapper *m, float x0, float x1, float y, const GdkRGBA *color)
 static void
 draw_guides(KioskPreviewView *self, const Mapper *m)
 {
-  const KioskPreviewFrame *f = &self->frame;
+  const BoothPreviewHeader *f = &self->frame;
 
   if (f->head_top_max_y > f->head_top_min_y)
     fill(m, 0, f->head_top_min_y, f->width, f->head_top_max_y - f->head_top_min_y, &head_band);
@@ -74,13 +74,13 @@ draw_guides(KioskPreviewView *self, const Mapper *m)
       vline(m, f->centre_x + widths[i] / 2.0f, y0, y1, &marks);
     }
   }
-  if (f->flags & KIOSK_PREVIEW_HAS_FACE) {
-    const GdkRGBA *c = f->score >= 0.8 ? &face_good : &face_poor;
-    const KioskPreviewBox *b = &f->face;
-    hline(m, b->x, b->x + b->width, b->y, c);
-    hline(m, b->x, b->x + b->width, b->y + b->height, c);
-    vline(m, b->x, b->y, b->y + b->height, c);
-    vline(m, b->x + b->width, b->y, b->y + b->height, c);
+  if (f->flags & BOOTH_PREVIEW_HAS_FACE) {
+    /* Green once ready, as the readiness bar says (the header carries the score x 1000). */
+    const GdkRGBA *c = f->score >= 800 ? &face_good : &face_poor;
+    hline(m, f->face_x, f->face_x + f->face_w, f->face_y, c);
+    hline(m, f->face_x, f->face_x + f->face_w, f->face_y + f->face_h, c);
+    vline(m, f->face_x, f->face_y, f->face_y + f->face_h, c);
+    vline(m, f->face_x + f->face_w, f->face_y, f->face_y + f->face_h, c);
   }
 }
 
@@ -105,7 +105,7 @@ kiosk_preview_view_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
       .scale = scale,
       .frame_width = fw,
       /* People expect a mirror; a daemon that did not mirror is mirrored here. */
-      .flip = !(self->frame.flags & KIOSK_PREVIEW_MIRRORED),
+      .flip = !(self->frame.flags & BOOTH_PREVIEW_MIRRORED),
   };
   graphene_rect_t picture = GRAPHENE_RECT_INIT(0, 0, fw * scale, fh * scale);
 
@@ -175,11 +175,9 @@ kiosk_preview_view_set_frame(KioskPreviewView *self, GdkTexture *texture,
   g_return_if_fail(KIOSK_IS_PREVIEW_VIEW(self));
 
   g_set_object(&self->texture, texture);
-  if (frame != NULL) {
-    self->frame = *frame;
-    self->frame.hints = NULL;
-  } else {
+  if (frame != NULL)
+    self->frame = frame->header;
+  else
     memset(&self->frame, 0, sizeof self->frame);
-  }
   gtk_widget_queue_draw(GTK_WIDGET(self));
 }

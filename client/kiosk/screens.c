@@ -358,54 +358,43 @@ update_framing(BoothKiosk *k)
   gtk_widget_set_sensitive(k->capture_button, k->countdown_id == 0 && !k->capturing);
 }
 
-/* The failed checks of a report in plain words, each said once: both profiles usually
- * fail the same check. photos[].checks[] where present, else the "failed" list. */
-static void
-failed_checks(GVariant *report, GPtrArray *texts)
+/* The failed checks as "profile/check", NULL while unknown: the Session property's summary
+ * of the candidate (in either mode), else the kiosk's own Capture reply, which may come
+ * before the property. */
+static GVariant *
+failed_checks(BoothKiosk *k)
 {
-  g_autoptr(GVariant) photos = g_variant_lookup_value(report, "photos", G_VARIANT_TYPE("aa{sv}"));
-  g_autoptr(GVariant) failed = g_variant_lookup_value(report, "failed", G_VARIANT_TYPE("as"));
-
-  for (gsize i = 0; photos != NULL && i < g_variant_n_children(photos); i++) {
-    g_autoptr(GVariant) photo = g_variant_get_child_value(photos, i);
-    g_autoptr(GVariant) checks = g_variant_lookup_value(photo, "checks", G_VARIANT_TYPE("aa{sv}"));
-    for (gsize j = 0; checks != NULL && j < g_variant_n_children(checks); j++) {
-      g_autoptr(GVariant) check = g_variant_get_child_value(checks, j);
-      const char *name = kiosk_lookup_string(check, "name");
-      gboolean pass = TRUE;
-      g_variant_lookup(check, "pass", "b", &pass);
-      if (name != NULL && !pass)
-        add_unique(texts, kiosk_check_text(name));
-    }
+  if (kiosk_lookup_bool(k->session, "has_candidate")) {
+    GVariant *failed = g_variant_lookup_value(k->session, "candidate_failed", G_VARIANT_TYPE("as"));
+    if (failed != NULL)
+      return failed;
   }
-  if (texts->len > 0 || failed == NULL)
-    return;
-  for (gsize i = 0; i < g_variant_n_children(failed); i++) {
-    const char *entry;
-    g_variant_get_child(failed, i, "&s", &entry);
-    const char *slash = strrchr(entry, '/');
-    add_unique(texts, kiosk_check_text(slash != NULL ? slash + 1 : entry));
-  }
+  if (kiosk_report_is_current(k))
+    return g_variant_lookup_value(k->report, "failed", G_VARIANT_TYPE("as"));
+  return NULL;
 }
 
 static void
 update_review(BoothKiosk *k)
 {
   g_autoptr(GPtrArray) texts = g_ptr_array_new();
+  g_autoptr(GVariant) failed = failed_checks(k);
 
   gtk_picture_set_paintable(GTK_PICTURE(k->photo), GDK_PAINTABLE(k->candidate));
   set_text(k->photo_placeholder, k->candidate != NULL   ? NULL
                                  : k->candidate_missing ? _("Photo not available")
                                                         : _("Loading the photo…"));
 
-  if (kiosk_report_is_current(k)) {
-    failed_checks(k->report, texts);
-    set_text(k->checks_title, texts->len > 0 ? _("The photo did not pass these checks:")
-                                             : _("The photo meets the standard"));
-  } else {
-    /* Only the daemon's report tells; without one the staff have it on their screen. */
-    set_text(k->checks_title, _("The staff will go through the checks with you"));
+  /* Each check said once in words: both profiles usually fail the same one. */
+  for (gsize i = 0; failed != NULL && i < g_variant_n_children(failed); i++) {
+    const char *entry;
+    g_variant_get_child(failed, i, "&s", &entry);
+    const char *slash = strrchr(entry, '/');
+    add_unique(texts, kiosk_check_text(slash != NULL ? slash + 1 : entry));
   }
+  set_text(k->checks_title, failed == NULL   ? NULL
+                            : texts->len > 0 ? _("The photo did not pass these checks:")
+                                             : _("The photo meets the standard"));
   set_lines(k->checks_box, texts, "body");
   set_text(k->review_problem, k->call_problem);
   gtk_widget_set_sensitive(k->review_buttons, !k->committing);

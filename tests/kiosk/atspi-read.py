@@ -9,6 +9,9 @@ would, on the test's own session bus.
                                            label or accessible name); prints its texts
   atspi-read.py press NAME                 activates the showing button NAME (widget name
                                            or label)
+  atspi-read.py extents NAME               waits until a showing widget has the accessible
+                                           name NAME and a size; prints its x y width height
+                                           in the window's pixels
 Options: --timeout S (default 20). Exit 0 on success, 1 with what was showing on failure."""
 import sys
 import time
@@ -115,6 +118,18 @@ def main():
                             return 0
                     except Exception as e:
                         print(f"# press {name}: {e}", file=sys.stderr)
+        elif cmd == "extents":
+            for acc, _, name in nodes:
+                if name != rest[0]:
+                    continue
+                try:
+                    e = acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+                except Exception as e:
+                    print(f"# extents {name}: {e}", file=sys.stderr)
+                    continue
+                if e.width > 0 and e.height > 0:
+                    print(e.x, e.y, e.width, e.height)
+                    return 0
         else:
             print(f"unknown command {cmd}", file=sys.stderr)
             return 2

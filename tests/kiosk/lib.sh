@@ -3,7 +3,8 @@
 # What the kiosk tests add to the integration harness: an X server (Xvfb), a session bus of
 # the test's own for the accessibility bus (AT-SPI), boothkiosk on the private boothd bus,
 # reading its screen through the accessibility tree, and screenshots. Skips (exit 77) where
-# GTK 4, Xvfb or pyatspi are missing. Everything stops on exit with the harness's cleanup.
+# GTK 4, Xvfb, pyatspi or OpenCV's Python module are missing. Everything stops on exit with
+# the harness's cleanup.
 source "$BOOTH_SOURCE_ROOT/tests/integration/common.sh"
 
 KIOSK_PID=
@@ -12,8 +13,6 @@ SESSION_BUS_PID=
 ATSPI_PID=
 SHOTS=${BOOTH_BUILD_ROOT:-.}/tests/kiosk/screenshots
 KIOSK_LOG=
-# A test's own helper process (picture.sh's stand-in daemon), stopped with the rest.
-HELPER_PID=
 
 kiosk_skip_unless_ready() {
   local missing=()
@@ -21,6 +20,7 @@ kiosk_skip_unless_ready() {
   command -v Xvfb >/dev/null || missing+=(Xvfb)
   [[ -x /usr/libexec/at-spi-bus-launcher ]] || missing+=(at-spi2-core)
   /usr/bin/python3 -c 'import pyatspi' 2>/dev/null || missing+=(python3-pyatspi)
+  /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=("python3-opencv (picture-check.py)")
   command -v import >/dev/null || missing+=("import (imagemagick)")
   if ((${#missing[@]})); then
     echo "# skipped: missing ${missing[*]}"
@@ -30,10 +30,10 @@ kiosk_skip_unless_ready() {
 
 kiosk__stop() {
   local pid
-  for pid in "$KIOSK_PID" "$HELPER_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
+  for pid in "$KIOSK_PID" "$ATSPI_PID" "$SESSION_BUS_PID" "$XVFB_PID"; do
     [[ -n $pid ]] && booth__stop_process "$pid"
   done
-  KIOSK_PID= HELPER_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
+  KIOSK_PID= ATSPI_PID= SESSION_BUS_PID= XVFB_PID=
   if [[ -n $KIOSK_LOG && -s $KIOSK_LOG ]]; then
     echo "# --- last lines of boothkiosk's log ---"
     tail -n 15 "$KIOSK_LOG" | sed 's/^/# /'
@@ -119,6 +119,22 @@ kiosk_expect() {
   out=$(kiosk_read wait "$@") || fail "boothkiosk does not show screen '$1' with: ${*:2}"
   ok "screen $1 shows: ${*:2}"
   KIOSK_TEXTS=$out
+}
+
+# kiosk_wait_photo: the review shows the candidate photo, neither "loading" nor "not
+# available" over it (10 s at most).
+kiosk_wait_photo() {
+  local deadline=$((SECONDS + 10)) dump
+  while :; do
+    dump=$(kiosk_read dump 2>&1 || true)
+    if grep -q 'screen: review' <<<"$dump" && grep -q candidate-photo <<<"$dump" &&
+      ! grep -Eq "$(T '照片暂时无法显示|正在载入照片' 'Photo not available|Loading the photo')" <<<"$dump"; then
+      ok "the review shows the candidate photo, no placeholder"
+      return 0
+    fi
+    ((SECONDS < deadline)) || fail "the review shows no candidate photo after 10 s:"$'\n'"$dump"
+    sleep 0.2
+  done
 }
 
 # kiosk_shot NAME: a screenshot of the whole display, $SHOTS/NAME.png.

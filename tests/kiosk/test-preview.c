@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kiosk's reader of OpenPreview's stream, fed bytes written to the specification by
- * hand (not by the daemon's writer): fields at their offsets, a longer header skipped,
- * hints split, the JPEG decoded, a frame without a picture, a clean end, and a stream that
- * is not BPV1. No display is needed. */
+ * hand (not by booth_preview_header_pack, whose parser the reader uses): fields at their
+ * offsets, a later version's longer header skipped, hints split, the JPEG decoded, a frame
+ * without a picture, a clean end, and the streams it refuses: not BPV1, a version or header
+ * length the format does not have, lengths past the reader's bounds. No display is needed. */
 #include "preview.h"
 
 #include <string.h>
@@ -38,13 +39,13 @@ put64(GByteArray *b, guint64 v)
 }
 
 static void
-put_frame(GByteArray *b, guint header_len, guint32 flags, guint64 sequence, const char *hints,
-          gsize hints_len, GBytes *jpeg)
+put_frame(GByteArray *b, guint version, guint header_len, guint32 flags, guint64 sequence,
+          const char *hints, gsize hints_len, GBytes *jpeg)
 {
   gsize jpeg_len = jpeg != NULL ? g_bytes_get_size(jpeg) : 0;
 
   g_byte_array_append(b, (const guint8 *)"BPV1", 4);
-  put16(b, 1);
+  put16(b, version);
   put16(b, header_len);
   put32(b, flags);
   put64(b, sequence);
@@ -61,7 +62,7 @@ put_frame(GByteArray *b, guint header_len, guint32 flags, guint64 sequence, cons
   put16(b, 850);
   put16(b, hints_len);
   put32(b, jpeg_len);
-  for (guint i = KIOSK_PREVIEW_HEADER_SIZE; i < header_len; i++)
+  for (guint i = BOOTH_PREVIEW_HEADER_LEN; i < header_len; i++)
     g_byte_array_append(b, (const guint8 *)"\xee", 1);
   g_byte_array_append(b, (const guint8 *)hints, hints_len);
   if (jpeg != NULL)
@@ -96,7 +97,7 @@ static void
 frame_free(gpointer p)
 {
   KioskPreviewFrame *f = p;
-  kiosk_preview_frame_clear(f);
+  g_strfreev(f->hints);
   g_free(f);
 }
 
@@ -166,87 +167,107 @@ test_frames(void)
   g_autoptr(GBytes) jpeg = sample_jpeg();
   Run run = {0};
 
-  /* A header 4 bytes longer than version 1's: a later field the reader must skip. */
-  put_frame(bytes, KIOSK_PREVIEW_HEADER_SIZE + 4,
-            KIOSK_PREVIEW_MIRRORED | KIOSK_PREVIEW_HAS_FACE | KIOSK_PREVIEW_HAS_EYES, 7,
+  /* Version 2 with a header 4 bytes longer: a later field the reader must skip. */
+  put_frame(bytes, 2, BOOTH_PREVIEW_HEADER_LEN + 4,
+            BOOTH_PREVIEW_MIRRORED | BOOTH_PREVIEW_HAS_FACE | BOOTH_PREVIEW_HAS_EYES, 7,
             "move_left\0closer\0", 17, jpeg);
-  put_frame(bytes, KIOSK_PREVIEW_HEADER_SIZE, KIOSK_PREVIEW_NO_CAMERA, 8, "no_frames", 9, NULL);
+  put_frame(bytes, 1, BOOTH_PREVIEW_HEADER_LEN, BOOTH_PREVIEW_NO_CAMERA, 8, "no_frames", 9, NULL);
   run_stream(bytes, &run);
 
   g_assert_true(run.ended);
   g_assert_no_error(run.error);
   g_assert_cmpuint(run.frames->len, ==, 2);
   const KioskPreviewFrame *f = g_ptr_array_index(run.frames, 0);
+  const BoothPreviewHeader *h = &f->header;
   g_assert_cmpstr(g_ptr_array_index(run.sizes, 0), ==, "576x768");
-  g_assert_cmpuint(f->sequence, ==, 7);
-  g_assert_cmpint(f->timestamp_us, ==, -5);
-  g_assert_cmpuint(f->flags, ==,
-                   KIOSK_PREVIEW_MIRRORED | KIOSK_PREVIEW_HAS_FACE | KIOSK_PREVIEW_HAS_EYES);
-  g_assert_cmpint(f->width, ==, 576);
-  g_assert_cmpint(f->height, ==, 768);
-  g_assert_cmpint(f->face.x, ==, 10);
-  g_assert_cmpint(f->face.height, ==, 120);
-  g_assert_cmpint(f->left_eye_x, ==, 40);
-  g_assert_cmpint(f->right_eye_y, ==, -2);
-  g_assert_cmpint(f->crop.y, ==, 7);
-  g_assert_cmpint(f->crop.width, ==, 576);
-  g_assert_cmpint(f->head_top_min_y, ==, 50);
-  g_assert_cmpint(f->eye_line_max_y, ==, 300);
-  g_assert_cmpint(f->face_width_min, ==, 180);
-  g_assert_cmpint(f->centre_x, ==, 288);
-  g_assert_cmpfloat_with_epsilon(f->score, 0.85, 1e-9);
+  g_assert_cmpuint(h->version, ==, 2);
+  g_assert_cmpuint(h->header_len, ==, BOOTH_PREVIEW_HEADER_LEN + 4);
+  g_assert_cmpuint(h->sequence, ==, 7);
+  g_assert_cmpint(h->timestamp_us, ==, -5);
+  g_assert_cmpuint(h->flags, ==,
+                   BOOTH_PREVIEW_MIRRORED | BOOTH_PREVIEW_HAS_FACE | BOOTH_PREVIEW_HAS_EYES);
+  g_assert_cmpint(h->width, ==, 576);
+  g_assert_cmpint(h->height, ==, 768);
+  g_assert_cmpint(h->face_x, ==, 10);
+  g_assert_cmpint(h->face_h, ==, 120);
+  g_assert_cmpint(h->left_eye_x, ==, 40);
+  g_assert_cmpint(h->right_eye_y, ==, -2);
+  g_assert_cmpint(h->crop_y, ==, 7);
+  g_assert_cmpint(h->crop_w, ==, 576);
+  g_assert_cmpint(h->head_top_min_y, ==, 50);
+  g_assert_cmpint(h->eye_line_max_y, ==, 300);
+  g_assert_cmpint(h->face_width_min, ==, 180);
+  g_assert_cmpint(h->centre_x, ==, 288);
+  g_assert_cmpuint(h->score, ==, 850);
+  g_assert_cmpuint(h->hints_len, ==, 17);
   g_assert_cmpstrv(f->hints, ((const char *const[]){"move_left", "closer", NULL}));
 
   f = g_ptr_array_index(run.frames, 1);
   g_assert_cmpstr(g_ptr_array_index(run.sizes, 1), ==, "none");
-  g_assert_cmpuint(f->flags, ==, KIOSK_PREVIEW_NO_CAMERA);
-  g_assert_cmpuint(f->sequence, ==, 8);
+  g_assert_cmpuint(f->header.flags, ==, BOOTH_PREVIEW_NO_CAMERA);
+  g_assert_cmpuint(f->header.sequence, ==, 8);
   /* The last name without its NUL is still a name. */
   g_assert_cmpstrv(f->hints, ((const char *const[]){"no_frames", NULL}));
   run_clear(&run);
 }
 
+/* A good frame, then one spoiled by spoil(): the reader hands over the first and ends with
+ * INVALID_DATA at the second. */
 static void
-test_not_bpv1(void)
+expect_refused(void (*spoil)(guint8 *header))
 {
   g_autoptr(GByteArray) bytes = g_byte_array_new();
   Run run = {0};
 
-  put_frame(bytes, KIOSK_PREVIEW_HEADER_SIZE, 0, 1, "", 0, NULL);
-  memcpy(bytes->data + bytes->len - KIOSK_PREVIEW_HEADER_SIZE, "XPV1", 4);
+  put_frame(bytes, 1, BOOTH_PREVIEW_HEADER_LEN, 0, 1, "", 0, NULL);
+  put_frame(bytes, 1, BOOTH_PREVIEW_HEADER_LEN, 0, 2, "", 0, NULL);
+  spoil(bytes->data + BOOTH_PREVIEW_HEADER_LEN);
   run_stream(bytes, &run);
-  g_assert_cmpuint(run.frames->len, ==, 0);
+  g_assert_cmpuint(run.frames->len, ==, 1);
   g_assert_error(run.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   run_clear(&run);
 }
 
 static void
-test_bounds(void)
+spoil_magic(guint8 *header)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new();
-  g_autoptr(GError) error = NULL;
-  KioskPreviewFrame frame;
+  memcpy(header, "XPV1", 4);
+}
 
-  put_frame(bytes, KIOSK_PREVIEW_HEADER_SIZE, 0, 1, "", 0, NULL);
-  g_assert_true(kiosk_preview_parse_header(bytes->data, bytes->len, &frame, &error));
-  g_assert_no_error(error);
+static void
+spoil_version(guint8 *header)
+{
+  header[4] = 0;
+}
 
-  /* version 2 */
-  bytes->data[4] = 2;
-  g_assert_false(kiosk_preview_parse_header(bytes->data, bytes->len, &frame, &error));
-  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
-  g_clear_error(&error);
-  bytes->data[4] = 1;
-  /* a header shorter than version 1's */
-  bytes->data[6] = KIOSK_PREVIEW_HEADER_SIZE - 1;
-  g_assert_false(kiosk_preview_parse_header(bytes->data, bytes->len, &frame, &error));
-  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_clear_error(&error);
-  bytes->data[6] = KIOSK_PREVIEW_HEADER_SIZE;
-  /* a JPEG length no preview has (1 GiB) */
-  bytes->data[77] = 0x40;
-  g_assert_false(kiosk_preview_parse_header(bytes->data, bytes->len, &frame, &error));
-  g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+static void
+spoil_header_len(guint8 *header)
+{
+  header[6] = BOOTH_PREVIEW_HEADER_LEN - 1;
+}
+
+/* A header longer than any later version will need (64 KiB - 1). */
+static void
+spoil_huge_header(guint8 *header)
+{
+  header[6] = header[7] = 0xff;
+}
+
+/* A JPEG length no preview has (1 GiB): the reader must not allocate it. */
+static void
+spoil_jpeg_len(guint8 *header)
+{
+  header[77] = 0x40;
+}
+
+static void
+test_refused(void)
+{
+  expect_refused(spoil_magic);
+  expect_refused(spoil_version);
+  expect_refused(spoil_header_len);
+  expect_refused(spoil_huge_header);
+  expect_refused(spoil_jpeg_len);
 }
 
 int
@@ -254,7 +275,6 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/kiosk/preview/frames", test_frames);
-  g_test_add_func("/kiosk/preview/not-bpv1", test_not_bpv1);
-  g_test_add_func("/kiosk/preview/bounds", test_bounds);
+  g_test_add_func("/kiosk/preview/refused", test_refused);
   return g_test_run();
 }
