@@ -151,16 +151,18 @@ haar = cv2.CascadeClassifier("/usr/share/opencv4/haarcascades/haarcascade_fronta
 lbp = cv2.CascadeClassifier("/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml")
 
 # ---- one stream ----
-one = Stream(open_preview(fps=10.0))
+# 5 frames/s: what the file camera's 15 and the analysis give even in a sanitizer build on a
+# busy machine (the preview is encoded per analysed frame).
+one = Stream(open_preview(fps=5.0))
 pump([one], 4)
-ok(len(one.frames) > 20, f"one stream: {len(one.frames)} frames in 4 s")
+ok(len(one.frames) > 12, f"one stream: {len(one.frames)} frames in 4 s")
 f = one.frames[-1]
 ok(f["width"] == 480 and f["height"] == 640, f"640 on the longer side: {f['width']}x{f['height']}")
 seqs = [x["sequence"] for x in one.frames]
 ok(seqs == sorted(set(seqs)), "sequences rise")
 r1 = rate(one.frames[2:])
-print(f"# one stream at fps=10: {r1:.2f} frames/s")
-ok(8 <= r1 <= 12, f"frame rate {r1:.2f} within 20% of 10")
+print(f"# one stream at fps=5: {r1:.2f} frames/s")
+ok(4 <= r1 <= 6, f"frame rate {r1:.2f} within 20% of 5")
 ok(f["flags"] & (HAS_FACE | HAS_CROP) == HAS_FACE | HAS_CROP and not f["flags"] & MIRRORED,
    f"flags {f['flags']:#x}: a face and a crop, not mirrored")
 img = decode(f)
@@ -216,7 +218,7 @@ deadline = time.monotonic() + 3
 while stats()["preview_clients"] != 0 and time.monotonic() < deadline:
     time.sleep(0.1)
 ok(stats()["preview_clients"] == 0, "closed streams end (Stats preview_clients 0)")
-streams = [Stream(open_preview(fps=10.0)) for _ in range(3)]
+streams = [Stream(open_preview(fps=5.0)) for _ in range(3)]
 stuck = Stream(open_preview(fps=15.0, max_side=1024, quality=95))
 name, msg = error_name(lambda: open_preview())
 ok(name == "org.boothd.Error.Busy" and "max_clients" in msg, f"a fifth stream: {name}: {msg}")
@@ -230,7 +232,7 @@ pump(streams, 5)  # stuck is not read for 5 s
 after = rss_kib()
 rates = [rate(s.frames[1:]) for s in streams]
 print(f"# three readers while one is stuck: {', '.join(f'{r:.2f}' for r in rates)} frames/s")
-ok(all(8 <= r <= 12 for r in rates), "the other readers keep 10 frames/s within 20%")
+ok(all(4 <= r <= 6 for r in rates), "the other readers keep 5 frames/s within 20%")
 print(f"# boothd RSS {before} KiB before the stall, {after} KiB after 5 s of it")
 ok(after - before < 6 * 1024, f"RSS grew {(after - before) / 1024:.1f} MiB (< 6) with a stuck reader")
 st = stats()
