@@ -8,6 +8,9 @@
 #include "variant-json.h"
 #include "words.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixfdlist.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +45,8 @@ static int opt_limit = G_MININT;
 static char *opt_status;
 /* info's argument. */
 static const char *opt_session;
+/* check's arguments. */
+static char **opt_files;
 
 /* What a record's status may be (store.h). */
 static const char *const record_statuses[] = {
@@ -92,6 +97,12 @@ static const GOptionEntry sessions_entries[] = {
      "Only records with this status: active, committed, cancelled, abandoned, interrupted or "
      "recovered",
      "STATUS"},
+    G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry check_entries[] = {
+    {"profile", 0, 0, G_OPTION_ARG_FILENAME, &opt_profile,
+     "Check against this photo profile, e.g. chsi-upload (default: the daemon's first)", "NAME"},
     G_OPTION_ENTRY_NULL,
 };
 
@@ -218,8 +229,8 @@ usage_error(const char *format, ...)
   g_autofree char *message = g_strdup_vprintf(format, args);
   va_end(args);
   g_printerr("boothctl: %s\n"
-             "Commands: status, start, capture, retake, commit, cancel, report, info, watch, "
-             "sessions.\n"
+             "Commands: status, start, capture, retake, commit, cancel, report, check, info, "
+             "watch, sessions.\n"
              "Run 'boothctl --help' for usage.\n",
              message);
   return BOOTHCTL_EXIT_USAGE;
@@ -500,6 +511,70 @@ run_report(Boothctl *ctl)
   return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
 }
 
+/* One file checked by boothd as it is; prints its photo report. The file is handed over as a
+ * descriptor, so boothd reads what this user may read and nothing else. */
+static int
+check_one(Boothctl *ctl, const char *path, GVariantBuilder *json)
+{
+  g_autoptr(GError) error = NULL;
+  /* Non-blocking, so that a FIFO given by mistake is refused by boothd rather than waited on. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    g_printerr("boothctl: cannot open %s: %s\n", path, g_strerror(errno));
+    return BOOTHCTL_EXIT_USAGE;
+  }
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new_from_array(&fd, 1);
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+  if (opt_profile != NULL)
+    g_variant_builder_add(&options, "{sv}", "profile", g_variant_new_string(opt_profile));
+  g_autoptr(GVariant) reply = g_dbus_connection_call_with_unix_fd_list_sync(
+      ctl->bus, BOOTH_BUS_NAME, BOOTH_OBJECT_PATH, BOOTH_INTERFACE, "CheckPhoto",
+      g_variant_new("(ha{sv})", 0, &options), G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE,
+      BOOTHCTL_SLOW_CALL_TIMEOUT_MS, fds, NULL, NULL, &error);
+  if (reply == NULL) {
+    g_autofree char *name = g_dbus_error_get_remote_error(error);
+    if (name && g_str_has_prefix(name, BOOTH_ERROR_PREFIX) && !ctl->json)
+      g_printerr("boothctl: %s: ", path);
+    return boothctl_report_error(ctl, error);
+  }
+  g_autoptr(GVariant) photo = g_variant_get_child_value(reply, 0);
+  gboolean passed = FALSE;
+  g_variant_lookup(photo, "passed", "b", &passed);
+  if (json) {
+    g_autoptr(GVariantBuilder) entry = g_variant_builder_new(G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(entry, "{sv}", "file", g_variant_new_string(path));
+    g_variant_builder_add(entry, "{sv}", "report", photo);
+    g_variant_builder_add_value(json, g_variant_builder_end(entry));
+  } else {
+    g_autofree char *shown = boothctl_escape(path, strlen(path), FALSE);
+    g_print("file        %s\n", shown);
+    boothctl_print_photo(photo);
+  }
+  return passed ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+}
+
+static int
+run_check(Boothctl *ctl)
+{
+  if (!check_utf8_option("--profile", opt_profile))
+    return BOOTHCTL_EXIT_USAGE;
+  g_auto(GVariantBuilder) json = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE("aa{sv}"));
+  int status = BOOTHCTL_EXIT_OK;
+  for (char **f = opt_files; *f; f++) {
+    int one = check_one(ctl, *f, ctl->json ? &json : NULL);
+    /* A refusal outranks a failed check, which outranks a pass. */
+    if (one != BOOTHCTL_EXIT_CHECK_FAILED && one != BOOTHCTL_EXIT_OK)
+      return one;
+    if (one == BOOTHCTL_EXIT_CHECK_FAILED)
+      status = one;
+  }
+  if (ctl->json) {
+    g_autoptr(GVariant) value = g_variant_ref_sink(g_variant_builder_end(&json));
+    boothctl_print_json(ctl, value);
+  }
+  return status;
+}
+
 static int
 run_info(Boothctl *ctl)
 {
@@ -558,6 +633,11 @@ static const BoothctlCommand commands[] = {
      "Show the report of the candidate that waits for review, as capture printed it.\n"
      "Exits with 4 when a check failed.",
      no_entries, run_report},
+    {"check", "[--profile NAME] FILE...", "Check photo files against a profile",
+     "Check photos made elsewhere (a phone album's, for the online upload) against a profile,\n"
+     "as they are: size, aspect, file size, JPEG quality, the face and every check.\n"
+     "Exits with 4 when a check failed.",
+     check_entries, run_check},
     {"info", "SESSION", "Show one session's record: code, checks, files and hashes",
      "Show one session's record: its code, status and times, the checks and overrides, and\n"
      "every file with its size and SHA-256.",
@@ -743,7 +823,11 @@ main(int argc, char **argv)
   char **command_argv = argv + 1;
   if (!g_option_context_parse(command_context, &command_argc, &command_argv, &error))
     return option_error(command, error);
-  if (command->run == run_info) {
+  if (command->run == run_check) {
+    if (command_argc < 2)
+      return command_usage_error(command, "give one or more photo files");
+    opt_files = command_argv + 1;
+  } else if (command->run == run_info) {
     if (command_argc != 2)
       return command_usage_error(command, "give one session id (see 'boothctl sessions')");
     opt_session = command_argv[1];

@@ -572,9 +572,8 @@ boothctl_report_passed(GVariant *report)
   return TRUE;
 }
 
-/* One profile's photo: a line with its size, file size, quality and verdict, then its checks. */
-static void
-print_photo(GVariant *ph)
+void
+boothctl_print_photo(GVariant *ph)
 {
   gint64 w = 0, h = 0, q = 0, bytes = 0;
   gboolean passed = FALSE, fits = TRUE;
@@ -615,7 +614,7 @@ boothctl_print_report(GVariant *report)
   g_autoptr(GVariant) photos = g_variant_lookup_value(report, "photos", G_VARIANT_TYPE("aa{sv}"));
   for (gsize i = 0; photos != NULL && i < g_variant_n_children(photos); i++) {
     g_autoptr(GVariant) ph = g_variant_get_child_value(photos, i);
-    print_photo(ph);
+    boothctl_print_photo(ph);
   }
 
   g_autoptr(GVariant) warnings =

@@ -27,5 +27,8 @@ gboolean boothctl_report_passed(GVariant *report);
 
 void boothctl_print_status(GVariant *properties);
 void boothctl_print_report(GVariant *report);
+/* One profile's photo (an entry of a report's photos, or CheckPhoto's answer): a line with its
+ * size, file size, quality and verdict, then its checks. */
+void boothctl_print_photo(GVariant *photo);
 void boothctl_print_record(GVariant *record);
 void boothctl_print_record_line(GVariant *record);

@@ -6,6 +6,7 @@
 #include "bus/service-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
@@ -413,6 +414,51 @@ method_open_candidate(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* ---- CheckPhoto ---- */
+
+static void
+check_done(GVariant *report, const GError *error, gpointer data)
+{
+  Request *q = data;
+  if (report)
+    booth_bus_reply(q->call, g_variant_new("(@a{sv})", report));
+  else
+    booth_bus_reply_error(q->call, error);
+  request_free(q);
+}
+
+static int
+method_check_photo(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {{"profile", "s"}, {NULL, NULL}};
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  int fd = -1;
+  int r = sd_bus_message_read_basic(m, 'h', &fd);
+  if (r < 0) {
+    g_autoptr(GError) error =
+        g_error_new(BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                    "cannot read the photo's file descriptor: %s", strerror(-r));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  if (!request_begin(svc, m, specs, v, &caller))
+    return 1;
+  /* The message owns its descriptor; the check reads on the job thread after the handler. */
+  int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (own < 0) {
+    g_autoptr(GError) error =
+        g_error_new(BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot keep the photo's file descriptor: %s",
+                    strerror(errno));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  booth_photo_check(svc->booth, &caller, own, v[0].s, check_done, request_new(svc, m));
+  return 1;
+}
+
 /* ---- the object ---- */
 
 static int
@@ -445,6 +491,9 @@ static const sd_bus_vtable booth_vtable[] = {
                              SD_BUS_PARAM(stream), method_open_preview, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("OpenCandidate", "s", SD_BUS_PARAM(profile), "h", SD_BUS_PARAM(photo),
                              method_open_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("CheckPhoto", "ha{sv}", SD_BUS_PARAM(photo) SD_BUS_PARAM(options),
+                             "a{sv}", SD_BUS_PARAM(report), method_check_photo,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Session", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Framing", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -92,6 +92,12 @@ void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const 
 int booth_session_open_candidate(Booth *b, const BoothCaller *caller, const char *profile,
                                  GError **error);
 
+/* A photo made elsewhere checked as it is against a profile (NULL: the booth's first): the
+ * report of one photo (profile, width, height, bytes, quality, fits, passed, checks). Takes
+ * fd, a regular file; needs an authorized caller, no session. */
+void booth_photo_check(Booth *b, const BoothCaller *caller, int fd, const char *profile,
+                       BoothCaptureDone done, gpointer data);
+
 /* The owner of the session left: it waits abandon_timeout for adoption, then is recorded as
  * abandoned with its candidate kept. */
 void booth_session_owner_left(Booth *b, const char *owner);

@@ -183,3 +183,51 @@ booth_jpeg_encode_to_window(const BoothFrame *img, gsize min_bytes, gsize max_by
     g_clear_pointer(&s.tried[q], g_bytes_unref);
   return quality > 0;
 }
+
+/* libjpeg's luminance table at quality 50 (Annex K), for telling the quality of a file. */
+static const guint16 std_luminance[64] = {
+    16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
+    14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,
+    18, 22, 37, 56, 68,  109, 103, 77,  24, 35, 55, 64, 81,  104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+};
+
+int
+booth_jpeg_estimate_quality(const guint8 *data, gsize len)
+{
+  g_assert(data || len == 0);
+  if (len < 4 || data[0] != 0xFF || data[1] != 0xD8)
+    return 0;
+  gsize i = 2;
+  while (i + 4 <= len && data[i] == 0xFF) {
+    guint8 marker = data[i + 1];
+    gsize seg = ((gsize)data[i + 2] << 8) | data[i + 3];
+    if (seg < 2 || i + 2 + seg > len || marker == 0xDA) /* start of scan: no table found */
+      return 0;
+    if (marker == 0xDB) {
+      /* Tables in this segment: Pq/Tq, then 64 values of 1 or 2 bytes. */
+      gsize p = i + 4, end = i + 2 + seg;
+      while (p < end) {
+        guint8 pq = data[p] >> 4, tq = data[p] & 15;
+        gsize n = pq ? 128 : 64;
+        if (p + 1 + n > end)
+          return 0;
+        if (tq == 0) {
+          /* The order of the values does not matter to a sum: the table's scale over the
+           * standard's is libjpeg's scaling factor, from which its quality follows. */
+          double sum = 0, std = 0;
+          for (int k = 0; k < 64; k++) {
+            sum += pq ? (data[p + 1 + 2 * k] << 8 | data[p + 2 + 2 * k]) : data[p + 1 + k];
+            std += std_luminance[k];
+          }
+          double scale = sum * 100.0 / std;
+          double q = scale <= 100 ? (200.0 - scale) / 2.0 : 5000.0 / scale;
+          return (int)CLAMP(q + 0.5, 1, 100);
+        }
+        p += 1 + n;
+      }
+    }
+    i += 2 + seg;
+  }
+  return 0;
+}

@@ -30,3 +30,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BoothJpegResult, booth_jpeg_result_clear)
 gboolean booth_jpeg_encode_to_window(const BoothFrame *img, gsize min_bytes, gsize max_bytes,
                                      int min_quality, int dpi, BoothJpegResult *out,
                                      GError **error);
+
+/* The JPEG quality a file was written at, told from its luminance quantization table the way
+ * libjpeg scales it (1-100, within a step or two for libjpeg's own files); 0 when data is not a
+ * JPEG or has no such table. */
+int booth_jpeg_estimate_quality(const guint8 *data, gsize len);

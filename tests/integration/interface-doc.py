@@ -146,6 +146,12 @@ def observe(address, out_path, with_session):
         obs["dicts"].append([root, describe(v)])
 
     def call(method, args, sig_in, iface_=iface):
+        if sig_in and "h" in sig_in:
+            # A handle needs a descriptor behind it: /dev/null stands in for any file.
+            fds = Gio.UnixFDList.new_from_array([os.open("/dev/null", os.O_RDONLY)])
+            return bus.call_with_unix_fd_list_sync(name, path, iface_, method,
+                                                   GLib.Variant(sig_in, args), None,
+                                                   Gio.DBusCallFlags.NONE, 60000, fds, None)[0]
         return bus.call_sync(name, path, iface_, method,
                              GLib.Variant(sig_in, args) if sig_in else None,
                              None, Gio.DBusCallFlags.NONE, 60000, None)
@@ -231,7 +237,7 @@ def observe(address, out_path, with_session):
     info = Gio.DBusNodeInfo.new_for_xml(obs["introspection"]).lookup_interface(iface)
 
     # Option keys: an unknown key lists the known ones; a wrong type names the right one.
-    dummies = {"s": "", "b": False, "u": 0, "i": 0, "t": 0, "x": 0, "d": 0.0}
+    dummies = {"s": "", "b": False, "u": 0, "i": 0, "t": 0, "x": 0, "d": 0.0, "h": 0}
     for m in info.methods:
         sigs = [a.signature for a in m.in_args]
         if "a{sv}" not in sigs:

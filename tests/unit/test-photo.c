@@ -1009,11 +1009,33 @@ test_jpeg_window_impossible(void)
   }
 }
 
+/* The quality read back from a file is the quality it was written at. */
+static void
+test_estimate_quality(void)
+{
+  g_autoptr(BoothFrame) f = load_portrait("frames/student.jpg");
+  static const int qualities[] = {30, 60, 75, 89, 95, 100};
+  for (gsize i = 0; i < G_N_ELEMENTS(qualities); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) jpeg = booth_jpeg_encode(f, qualities[i], 300, &error);
+    g_assert_no_error(error);
+    gsize len;
+    const guint8 *data = g_bytes_get_data(jpeg, &len);
+    int q = booth_jpeg_estimate_quality(data, len);
+    g_assert_cmpint(ABS(q - qualities[i]), <=, 1);
+  }
+  static const guint8 png[] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  g_assert_cmpint(booth_jpeg_estimate_quality(png, sizeof png), ==, 0);
+  static const guint8 cut[] = {0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00, 16, 11};
+  g_assert_cmpint(booth_jpeg_estimate_quality(cut, sizeof cut), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/photo/decode/jpeg-matches-djpeg", test_decode_jpeg_matches_djpeg);
+  g_test_add_func("/photo/jpeg/estimate-quality", test_estimate_quality);
   g_test_add_func("/photo/decode/gray-jpeg", test_decode_gray_jpeg);
   g_test_add_func("/photo/decode/cmyk-jpeg", test_decode_cmyk_jpeg);
   g_test_add_func("/photo/decode/png-variants", test_decode_png_variants);
