@@ -467,6 +467,38 @@ test_owner_adopt_abandon(void)
   teardown(&f);
 }
 
+/* A session opened without a code takes the one the operator gives by adopting it; once it
+ * has a code, another is refused and the record keeps the first. */
+static void
+test_adopt_gives_code(void)
+{
+  Fixture f = {0};
+  g_autofree char *pl = frames("no-code.playlist");
+  setup(&f, pl, FALSE, 30);
+  wait_state(&f, BOOTH_STATE_IDLE, 5);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = start(&f, &OPERATOR, NULL, FALSE, TRUE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(booth_get_state(f.booth), ==, BOOTH_STATE_SCANNING);
+  g_autofree char *same = start(&f, &OPERATOR, CODE1, TRUE, TRUE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(same, ==, id);
+  assert_code(booth_get_session(f.booth)->code, CODE1);
+  g_assert_null(start(&f, &OPERATOR, CODE2, TRUE, TRUE, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_BUSY);
+  g_clear_error(&error);
+  assert_code(booth_get_session(f.booth)->code, CODE1);
+  g_autoptr(GVariant) report = capture(&f, &OPERATOR, FALSE, &error);
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) rec = commit(&f, &OPERATOR, TRUE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(rec->session_id, ==, id);
+  assert_code(rec->code, CODE1);
+  g_autoptr(BoothRecord) stored = record_of(&f, id);
+  assert_code(stored->code, CODE1);
+  teardown(&f);
+}
+
 /* Calls sent back to back, before the first is answered, run in order. */
 static void
 test_calls_wait_their_turn(void)
@@ -545,6 +577,7 @@ main(int argc, char **argv)
   g_test_add_func("/session/code-starts-once", test_code_starts_once);
   g_test_add_func("/session/other-code-in-session", test_other_code_in_session);
   g_test_add_func("/session/owner-adopt-abandon", test_owner_adopt_abandon);
+  g_test_add_func("/session/adopt-gives-code", test_adopt_gives_code);
   g_test_add_func("/session/calls-wait-their-turn", test_calls_wait_their_turn);
   g_test_add_func("/session/camera-lost-and-back", test_camera_lost_and_back);
   return g_test_run();
