@@ -166,6 +166,17 @@ print_json_error(Boothctl *ctl, const char *name, const char *message, int code)
   boothctl_print_json(ctl, value);
 }
 
+/* boothctl's own refusal (name: the D-Bus error it stands for, or NULL): said on stderr, and
+ * as the --json error object. */
+static int
+refuse(Boothctl *ctl, const char *name, const char *message)
+{
+  g_printerr("boothctl: %s\n", message);
+  if (ctl->json)
+    print_json_error(ctl, name, message, BOOTHCTL_EXIT_REFUSED);
+  return BOOTHCTL_EXIT_REFUSED;
+}
+
 int
 boothctl_report_error(Boothctl *ctl, const GError *error)
 {
@@ -398,10 +409,7 @@ report_no_session(Boothctl *ctl, const GError *error, const char *verb)
                               "or the student shows the capture code)",
                               verb);
   }
-  g_printerr("boothctl: %s\n", message);
-  if (ctl->json)
-    print_json_error(ctl, name, message, BOOTHCTL_EXIT_REFUSED);
-  return BOOTHCTL_EXIT_REFUSED;
+  return refuse(ctl, name, message);
 }
 
 static int
@@ -499,10 +507,7 @@ run_report(Boothctl *ctl)
                               ? "no session is open, so there is no report ('boothctl info "
                                 "SESSION' shows a stored one)"
                               : "no candidate waits for review: 'boothctl capture' takes one";
-    g_printerr("boothctl: %s\n", message);
-    if (ctl->json)
-      print_json_error(ctl, NULL, message, BOOTHCTL_EXIT_REFUSED);
-    return BOOTHCTL_EXIT_REFUSED;
+    return refuse(ctl, NULL, message);
   }
   if (ctl->json)
     boothctl_print_json(ctl, report);
@@ -593,10 +598,7 @@ run_info(Boothctl *ctl)
   if (g_variant_n_children(records) == 0) {
     g_autofree char *message = g_strdup_printf(
         "no session %s on this booth ('boothctl sessions' lists them)", opt_session);
-    g_printerr("boothctl: %s\n", message);
-    if (ctl->json)
-      print_json_error(ctl, NULL, message, BOOTHCTL_EXIT_REFUSED);
-    return BOOTHCTL_EXIT_REFUSED;
+    return refuse(ctl, NULL, message);
   }
   g_autoptr(GVariant) record = g_variant_get_child_value(records, 0);
   if (ctl->json)

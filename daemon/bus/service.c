@@ -231,8 +231,9 @@ method_start_session(sd_bus_message *m, void *userdata, sd_bus_error *e)
 
 /* ---- Capture ---- */
 
+/* Capture's and CheckPhoto's answer: a report. */
 static void
-capture_done(GVariant *report, const GError *error, gpointer data)
+report_done(GVariant *report, const GError *error, gpointer data)
 {
   Request *q = data;
   if (report)
@@ -251,7 +252,7 @@ method_capture(sd_bus_message *m, void *userdata, sd_bus_error *e)
   OptionValue v[G_N_ELEMENTS(specs)] = {0};
   BoothCaller caller;
   if (request_begin(svc, m, specs, v, &caller))
-    booth_session_capture(svc->booth, &caller, v[0].b, capture_done, request_new(svc, m));
+    booth_session_capture(svc->booth, &caller, v[0].b, report_done, request_new(svc, m));
   return 1;
 }
 
@@ -416,17 +417,6 @@ method_open_candidate(sd_bus_message *m, void *userdata, sd_bus_error *e)
 
 /* ---- CheckPhoto ---- */
 
-static void
-check_done(GVariant *report, const GError *error, gpointer data)
-{
-  Request *q = data;
-  if (report)
-    booth_bus_reply(q->call, g_variant_new("(@a{sv})", report));
-  else
-    booth_bus_reply_error(q->call, error);
-  request_free(q);
-}
-
 static int
 method_check_photo(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
@@ -455,7 +445,7 @@ method_check_photo(sd_bus_message *m, void *userdata, sd_bus_error *e)
     booth_bus_reply_error(m, error);
     return 1;
   }
-  booth_photo_check(svc->booth, &caller, own, v[0].s, check_done, request_new(svc, m));
+  booth_photo_check(svc->booth, &caller, own, v[0].s, report_done, request_new(svc, m));
   return 1;
 }
 

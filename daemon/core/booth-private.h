@@ -34,9 +34,8 @@ struct Booth {
   BoothPreview *preview; /* the live preview's encoder and clients */
 
   BoothSession *session;
-  GQueue pending;      /* BoothPending*: calls that wait for the session's step to finish */
-  BoothIntake *intake; /* which code belongs to which session */
-  guint codes_in_view;
+  GQueue pending;       /* BoothPending*: calls that wait for the session's step to finish */
+  BoothIntake *intake;  /* which code belongs to which session */
   char **hints;         /* the session's and the framing's */
   GVariant *framing;    /* a{sv} of the latest analysed frame, NULL before the first */
   char **framing_hints; /* its hints */

@@ -159,7 +159,7 @@ booth_get_score(Booth *b)
 guint
 booth_get_codes_in_view(Booth *b)
 {
-  return b->codes_in_view;
+  return booth_intake_in_view(b->intake);
 }
 
 const BoothCameraStatus *

@@ -10,7 +10,6 @@
 static void
 framing_update(Booth *b, const BoothAnalysis *result)
 {
-  b->codes_in_view = result->codes->len;
   if (b->framing)
     g_variant_unref(b->framing);
   b->framing = g_variant_ref_sink(booth_framing_to_variant(&result->framing));
