@@ -467,6 +467,35 @@ test_owner_adopt_abandon(void)
   teardown(&f);
 }
 
+/* A session opened before any code takes the first code shown after, and its record holds it. */
+static void
+test_code_shown_after_start(void)
+{
+  Fixture f = {0};
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("booth-playlist-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *student = frames("student.jpg");
+  g_autofree char *code = frames("code-2.png");
+  g_autofree char *text = g_strdup_printf("%s 2\n%s 600\n", student, code);
+  g_autofree char *pl = g_build_filename(dir, "later.playlist", NULL);
+  g_assert_true(g_file_set_contents(pl, text, -1, &error));
+  setup(&f, pl, FALSE, 30);
+  wait_state(&f, BOOTH_STATE_IDLE, 5);
+  g_autofree char *id = start(&f, &OPERATOR, NULL, FALSE, TRUE, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(booth_get_state(f.booth), ==, BOOTH_STATE_SCANNING);
+  wait_state(&f, BOOTH_STATE_FRAMING, 10);
+  g_assert_cmpstr(booth_get_session(f.booth)->id, ==, id);
+  assert_code(booth_get_session(f.booth)->code, CODE2);
+  g_autoptr(BoothRecord) rec = record_of(&f, id);
+  assert_code(rec->code, CODE2);
+  g_assert_true(cancel(&f, &OPERATOR, &error));
+  teardown(&f);
+  g_remove(pl);
+  g_rmdir(dir);
+}
+
 /* A session opened without a code takes the one the operator gives by adopting it; once it
  * has a code, another is refused and the record keeps the first. */
 static void
@@ -577,6 +606,7 @@ main(int argc, char **argv)
   g_test_add_func("/session/code-starts-once", test_code_starts_once);
   g_test_add_func("/session/other-code-in-session", test_other_code_in_session);
   g_test_add_func("/session/owner-adopt-abandon", test_owner_adopt_abandon);
+  g_test_add_func("/session/code-shown-after-start", test_code_shown_after_start);
   g_test_add_func("/session/adopt-gives-code", test_adopt_gives_code);
   g_test_add_func("/session/calls-wait-their-turn", test_calls_wait_their_turn);
   g_test_add_func("/session/camera-lost-and-back", test_camera_lost_and_back);
