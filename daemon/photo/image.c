@@ -286,11 +286,35 @@ png_run(PngJob *job)
   return png_read_all(job);
 }
 
+/* libpng allocates a chunk's buffer from its length field before reading it: a 611-byte file
+ * claiming a 2 GB chunk made boothd allocate 2 GB (found by the image fuzzer). The whole file is
+ * in memory, so every chunk is checked to fit in it first. */
+static gboolean
+png_chunks_fit(const guint8 *data, gsize len)
+{
+  gsize at = 8; /* the signature */
+  while (at + 12 <= len) {
+    guint32 n = (guint32)data[at] << 24 | (guint32)data[at + 1] << 16 | (guint32)data[at + 2] << 8 |
+                data[at + 3];
+    if (n > len - at - 12)
+      return FALSE;
+    if (memcmp(data + at + 4, "IEND", 4) == 0)
+      return TRUE;
+    at += 12 + (gsize)n;
+  }
+  return at == len; /* ends without IEND: libpng says what is missing */
+}
+
 static BoothFrame *
 image_decode_png(const guint8 *data, gsize len, gint64 max_pixels, const char *label,
                  GError **error)
 {
   g_assert(data && label);
+  if (!png_chunks_fit(data, len)) {
+    g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                "%s: truncated or corrupt PNG (a chunk runs past the end of the file)", label);
+    return NULL;
+  }
   PngJob job = {.data = data, .len = len, .max_pixels = max_pixels, .label = label};
   job.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &job, png_on_error, png_on_warning);
   if (job.png)

@@ -1009,6 +1009,22 @@ test_jpeg_window_impossible(void)
   }
 }
 
+/* A PNG whose chunk claims more bytes than the file has is refused before libpng allocates
+ * for it (the fuzzer's file claimed 2 GB). */
+static void
+test_png_chunk_past_end(void)
+{
+  g_autofree char *path = data_path("fuzz/png-chunk-past-end.png");
+  g_autoptr(GBytes) bytes = read_bytes(path);
+  gsize len;
+  const guint8 *data = g_bytes_get_data(bytes, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BoothFrame) f = booth_image_decode(data, len, "past-end.png", &error);
+  g_assert_null(f);
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull(strstr(error->message, "a chunk runs past the end of the file"));
+}
+
 /* The quality read back from a file is the quality it was written at. */
 static void
 test_estimate_quality(void)
@@ -1036,6 +1052,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/photo/decode/jpeg-matches-djpeg", test_decode_jpeg_matches_djpeg);
   g_test_add_func("/photo/jpeg/estimate-quality", test_estimate_quality);
+  g_test_add_func("/photo/decode/png-chunk-past-end", test_png_chunk_past_end);
   g_test_add_func("/photo/decode/gray-jpeg", test_decode_gray_jpeg);
   g_test_add_func("/photo/decode/cmyk-jpeg", test_decode_cmyk_jpeg);
   g_test_add_func("/photo/decode/png-variants", test_decode_png_variants);
