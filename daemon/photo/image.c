@@ -288,7 +288,7 @@ png_run(PngJob *job)
 
 /* libpng allocates a chunk's buffer from its length field before reading it: a 611-byte file
  * claiming a 2 GB chunk made boothd allocate 2 GB (found by the image fuzzer). The whole file is
- * in memory, so every chunk is checked to fit in it first. */
+ * in memory, so no chunk may claim more bytes than the whole file has. */
 static gboolean
 png_chunks_fit(const guint8 *data, gsize len)
 {
@@ -296,8 +296,12 @@ png_chunks_fit(const guint8 *data, gsize len)
   while (at + 12 <= len) {
     guint32 n = (guint32)data[at] << 24 | (guint32)data[at + 1] << 16 | (guint32)data[at + 2] << 8 |
                 data[at + 3];
-    if (n > len - at - 12)
+    /* Larger than the whole file: no file of this size holds it. A chunk cut short by a
+     * truncated file is libpng's to report (after the header, so a size refusal comes first). */
+    if (n > len)
       return FALSE;
+    if (n > len - at - 12)
+      return TRUE;
     if (memcmp(data + at + 4, "IEND", 4) == 0)
       return TRUE;
     at += 12 + (gsize)n;
@@ -312,7 +316,7 @@ image_decode_png(const guint8 *data, gsize len, gint64 max_pixels, const char *l
   g_assert(data && label);
   if (!png_chunks_fit(data, len)) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: truncated or corrupt PNG (a chunk runs past the end of the file)", label);
+                "%s: truncated or corrupt PNG (a chunk claims more bytes than the file has)", label);
     return NULL;
   }
   PngJob job = {.data = data, .len = len, .max_pixels = max_pixels, .label = label};
