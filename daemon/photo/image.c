@@ -316,7 +316,8 @@ image_decode_png(const guint8 *data, gsize len, gint64 max_pixels, const char *l
   g_assert(data && label);
   if (!png_chunks_fit(data, len)) {
     g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "%s: truncated or corrupt PNG (a chunk claims more bytes than the file has)", label);
+                "%s: truncated or corrupt PNG (a chunk claims more bytes than the file has)",
+                label);
     return NULL;
   }
   PngJob job = {.data = data, .len = len, .max_pixels = max_pixels, .label = label};
