@@ -28,6 +28,8 @@ sync_init() {
   trap 'sync__status=$?; sync__cleanup; (exit $sync__status); booth__cleanup' EXIT
   # The server's user must reach its own folder only: $WORK is traversable, nothing more.
   chmod 0711 "$WORK"
+  djpeg -scale 1/2 "$BOOTH_SOURCE_ROOT/tests/data/portraits/test3.jpg" | cjpeg -quality 60 \
+    >"$WORK/final.jpg"
 }
 
 sync__cleanup() {
@@ -149,7 +151,6 @@ conninfo() {
 # size and quality 60 (about 16 KB) for chsi-final.
 store_make() {
   local upload=$BOOTH_SOURCE_ROOT/tests/data/portraits/test3.jpg
-  [[ -s $WORK/final.jpg ]] || djpeg -scale 1/2 "$upload" | cjpeg -quality 60 >"$WORK/final.jpg"
   "$MAKE_STORE" "$WORK/booth$1" "$2" "$upload" "$WORK/final.jpg" --tag "room-$1" \
     --start $((1780000000 + $1 * 100000)) 2>>"$WORK/make-store$1.log"
 }
@@ -253,11 +254,12 @@ wait_central() {
 # every session marked synced in boothsync's state. Prints "lost duplicated mismatched".
 verify() {
   local n=$1 lost dup mism
+  export LC_ALL=C
   sqlite3 -batch -noheader "$WORK/booth$n/records.db" \
-    "SELECT id || ' ' || lower(hex(code)) FROM sessions WHERE status = 'committed' ORDER BY id" \
-    >"$WORK/local$n.codes"
+    "SELECT id || ' ' || lower(hex(code)) FROM sessions WHERE status = 'committed'" |
+    sort >"$WORK/local$n.codes"
   sql_pg "SELECT session_id || ' ' || encode(code, 'hex') FROM booth.sessions
-    WHERE booth_id = 'room-$n' ORDER BY session_id COLLATE \"C\"" >"$WORK/central$n.codes"
+    WHERE booth_id = 'room-$n'" | sort >"$WORK/central$n.codes"
   lost=$(comm -23 "$WORK/local$n.codes" "$WORK/central$n.codes" | wc -l)
   dup=$(sql_pg "SELECT (SELECT count(*) FROM booth.sessions WHERE booth_id = 'room-$n')
     - (SELECT count(DISTINCT session_id) FROM booth.sessions WHERE booth_id = 'room-$n')
@@ -269,6 +271,7 @@ verify() {
   sql_pg "SELECT file || ' ' || encode(sha256(data), 'hex') FROM booth.photos
     WHERE booth_id = 'room-$n'" | sed 's|^photos/||' | sort >"$WORK/central$n.sha"
   mism=$(comm -3 "$WORK/local$n.sha" "$WORK/central$n.sha" | wc -l)
+  unset LC_ALL
   echo "$lost $dup $mism"
 }
 

@@ -10,11 +10,12 @@ sync_init
 SESSIONS=${SYNC_SESSIONS:-250}
 
 t0=$SECONDS
-store_make 1 0 >/dev/null
+pids=()
 for n in 1 2 3 4; do
   store_make "$n" "$SESSIONS" >"$WORK/made$n" &
+  pids+=($!)
 done
-wait
+wait "${pids[@]}"
 for n in 1 2 3 4; do
   expect_eq "$(cat "$WORK/made$n")" "$SESSIONS" "booth $n: committed sessions made"
 done
