@@ -16,9 +16,9 @@
 #include "booth-names.h"
 #include "sync.h"
 
-#define SYNC_BUS_NAME "org.boothd.Sync1"
-#define SYNC_OBJECT_PATH "/org/boothd/Sync1"
-#define SYNC_INTERFACE "org.boothd.Sync1"
+#define SYNC_BUS_NAME BOOTH_SYNC_BUS_NAME
+#define SYNC_OBJECT_PATH BOOTH_SYNC_OBJECT_PATH
+#define SYNC_INTERFACE BOOTH_SYNC_INTERFACE
 
 static const char introspection_xml[] = "<node>"
                                         " <interface name='" SYNC_INTERFACE "'>"

@@ -64,6 +64,8 @@ for n in 1 2 3 4; do
 done
 progress=$(busctl --address="${BUS_OF[1]}" --json=short get-property org.boothd.Sync1 /org/boothd/Sync1 org.boothd.Sync1 Progress)
 expect_match "$progress" 'cannot reach the central database' "boothsync 1 says why it waits"
+expect_match "$("$BOOTHCTL" --bus "${BUS_OF[2]}" status)" \
+  'last error +cannot reach the central database' "boothctl status shows booth 2's last error"
 pg_start
 deadline=$((SECONDS + 60))
 until (($(sql_pg "SELECT count(*) FROM booth.sessions") >= SESSIONS * 2)); do
@@ -82,6 +84,14 @@ sleep 1.5
 for n in 1 2 3 4; do
   expect_whole "$n" "$SESSIONS"
 done
+status=$("$BOOTHCTL" --bus "${BUS_OF[3]}" status)
+expect_match "$status" '^Sync: +idle \(booth room-3\)' "boothctl status: the sync is idle"
+expect_match "$status" "synced +$SESSIONS sessions" "boothctl status: synced"
+expect_match "$status" 'pending +0 sessions' "boothctl status: nothing pending"
+expect_match "$status" 'last error +none' "boothctl status: no error left"
+expect_eq "$("$BOOTHCTL" --bus "${BUS_OF[3]}" --json status | python3 -c '
+import json, sys; p = json.load(sys.stdin)["Sync"]["Progress"]; print(p["synced"], p["pending"])')" \
+  "$SESSIONS 0" "boothctl status --json: Sync"
 for n in 1 2 3 4; do
   sync_stop "$n"
 done
