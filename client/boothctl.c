@@ -4,6 +4,7 @@
  * front-end can do. Exit codes are part of its interface (see --help). */
 #include "boothctl.h"
 
+#include "export.h"
 #include "print.h"
 #include "variant-json.h"
 #include "words.h"
@@ -47,6 +48,10 @@ static char *opt_status;
 static const char *opt_session;
 /* check's arguments. */
 static char **opt_files;
+static const char *opt_dir;
+static char *opt_since;
+static char **opt_sessions;
+static gboolean opt_all;
 
 /* What a record's status may be (store.h). */
 static const char *const record_statuses[] = {
@@ -105,6 +110,16 @@ static const GOptionEntry check_entries[] = {
      "Check against this photo profile, e.g. chsi-upload (default: the daemon's first)", "NAME"},
     G_OPTION_ENTRY_NULL,
 };
+
+static const GOptionEntry export_entries[] = {
+    {"since", 0, 0, G_OPTION_ARG_STRING, &opt_since,
+     "Only sessions committed at or after TIME (HH:MM today, YYYY-MM-DD, 'YYYY-MM-DD HH:MM')",
+     "TIME"},
+    {"session", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_sessions,
+     "Only this session (repeat for more); exported again even if exported before", "ID"},
+    {"all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
+     "Every committed session, also those in an earlier batch", NULL},
+    G_OPTION_ENTRY_NULL};
 
 static const GOptionEntry no_entries[] = {G_OPTION_ENTRY_NULL};
 
@@ -510,7 +525,7 @@ run_sessions(Boothctl *ctl)
 /* The candidate's report again, from the Session property: after a Ctrl-C, or on another
  * terminal. */
 static int
-run_report(Boothctl *ctl)
+run_review(Boothctl *ctl)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply =
@@ -627,6 +642,21 @@ run_info(Boothctl *ctl)
   return BOOTHCTL_EXIT_OK;
 }
 
+static int
+run_export(Boothctl *ctl)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 since = 0;
+  if (opt_since && !boothctl_parse_time(opt_since, &since, &error)) {
+    g_printerr("boothctl export: --since: %s\n", error->message);
+    return BOOTHCTL_EXIT_USAGE;
+  }
+  for (char **id = opt_sessions; id && *id; id++)
+    if (!check_utf8_option("--session", *id))
+      return BOOTHCTL_EXIT_USAGE;
+  return boothctl_export(ctl, opt_dir, since, opt_sessions, opt_all);
+}
+
 static const BoothctlCommand commands[] = {
     {"status", "", "Show state, session, camera, framing and statistics",
      "Show the state, the session, the camera, framing and statistics.", no_entries, run_status},
@@ -650,10 +680,10 @@ static const BoothctlCommand commands[] = {
      "Print one line per event (code scanned, framing hints, state and session\n"
      "changes, commits) until interrupted. With --json, one JSON object per line.",
      no_entries, boothctl_watch},
-    {"report", "", "Show the candidate's report again",
+    {"review", "", "Show the candidate's report again",
      "Show the report of the candidate that waits for review, as capture printed it.\n"
      "Exits with 4 when a check failed.",
-     no_entries, run_report},
+     no_entries, run_review},
     {"check", "[--profile NAME] FILE...", "Check photo files against a profile",
      "Check photos made elsewhere (a phone album's, for the online upload) against a profile,\n"
      "as they are: size, aspect, file size, JPEG quality, the face and every check.\n"
@@ -663,6 +693,14 @@ static const BoothctlCommand commands[] = {
      "Show one session's record: its code, status and times, the checks and overrides, and\n"
      "every file with its size and SHA-256.",
      no_entries, run_info},
+    {"export", "DIR [--since TIME] [--session ID]... [--all]",
+     "Write the committed photos not yet exported into DIR, as one batch",
+     "Write a batch into the folder DIR (a USB stick, a share): the photos\n"
+     "(<session>_<profile>.jpg), manifest.csv (UTF-8, for a spreadsheet), manifest.json and\n"
+     "SHA256SUMS ('sha256sum -c SHA256SUMS' checks it). The batch is a folder named by the booth\n"
+     "and the time, there whole or not at all. By default every committed session that is in\n"
+     "no earlier batch; --all writes them all again.",
+     export_entries, run_export},
     {"sessions", "[--limit N] [--status S]", "List session records",
      "List the session records, newest first, one line each:\n"
      "id, status, started, code, files.",
@@ -848,6 +886,10 @@ main(int argc, char **argv)
     if (command_argc < 2)
       return command_usage_error(command, "give one or more photo files");
     opt_files = command_argv + 1;
+  } else if (command->run == run_export) {
+    if (command_argc != 2)
+      return command_usage_error(command, "give the folder to write the batch into");
+    opt_dir = command_argv[1];
   } else if (command->run == run_info) {
     if (command_argc != 2)
       return command_usage_error(command, "give one session id (see 'boothctl sessions')");

@@ -387,6 +387,10 @@ append_record(sd_bus_message *m, const BoothRecord *rec)
                               rec->operator_name ? rec->operator_name : "", "profile", "s",
                               rec->profile ? rec->profile : "", "started_at", "x", rec->started_at,
                               "ended_at", "x", rec->ended_at, "attempts", "u", rec->attempts);
+  if (r >= 0 && rec->code_at > 0)
+    r = sd_bus_message_append(m, "{sv}", "code_at", "x", rec->code_at);
+  if (r >= 0)
+    r = sd_bus_message_append(m, "{sv}", "exported", "s", rec->exported ? rec->exported : "");
   g_auto(GStrv) ov =
       rec->overrides && *rec->overrides ? g_strsplit(rec->overrides, ",", -1) : g_new0(char *, 1);
   if (r >= 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "booth-names.h"
+#include "core/export.h"
 #include "core/session.h"
 #include "error.h"
 #include "log.h"
@@ -63,15 +64,16 @@ caller_identify(BoothService *svc, sd_bus_message *call, BoothCaller *caller, GE
 
 typedef struct {
   const char *key;
-  const char *type; /* "b", "s", "u", "x", "d" or "ay" */
+  const char *type; /* "b", "s", "u", "d", "x", "as" or "ay" */
 } OptionSpec;
 
 typedef struct {
   gboolean set;
   int b;
   guint32 u;
-  gint64 x;
   double d;
+  gint64 x;
+  char **as;     /* owned: options_clear() frees it */
   const char *s; /* valid while the message lives */
   const void *ay;
   size_t ay_len;
@@ -131,6 +133,14 @@ options_read(sd_bus_message *m, const char *method, const OptionSpec *specs, Opt
       case 's':
         r = sd_bus_message_read_basic(m, 's', &v->s);
         break;
+      case 'a':
+        if (contents[1] == 's') {
+          g_strfreev(v->as);
+          v->as = NULL;
+          r = sd_bus_message_read_strv(m, &v->as);
+          break;
+        }
+        G_GNUC_FALLTHROUGH;
       default:
         r = sd_bus_message_read_array(m, 'y', &v->ay, &v->ay_len);
         break;
@@ -150,6 +160,13 @@ options_read(sd_bus_message *m, const char *method, const OptionSpec *specs, Opt
     return FALSE;
   }
   return TRUE;
+}
+
+static void
+options_clear(OptionValue *values, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    g_clear_pointer(&values[i].as, g_strfreev);
 }
 
 /* ---- calls in flight ---- */
@@ -468,6 +485,69 @@ method_check_photo(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* ---- Export ---- */
+
+static void
+export_done(const BoothExportResult *result, const GError *error, gpointer data)
+{
+  Request *q = data;
+  if (!result) {
+    booth_bus_reply_error(q->call, error);
+    request_free(q);
+    return;
+  }
+  GVariantBuilder b;
+  g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add(&b, "{sv}", "batch",
+                        g_variant_new_string(result->batch ? result->batch : ""));
+  g_variant_builder_add(&b, "{sv}", "path", g_variant_new_string(result->path ? result->path : ""));
+  g_variant_builder_add(&b, "{sv}", "sessions", g_variant_new_uint32(result->sessions));
+  g_variant_builder_add(&b, "{sv}", "photos", g_variant_new_uint32(result->photos));
+  g_variant_builder_add(&b, "{sv}", "bytes", g_variant_new_uint64((guint64)result->bytes));
+  g_variant_builder_add(&b, "{sv}", "seconds", g_variant_new_double(result->duration_us / 1e6));
+  g_variant_builder_add(
+      &b, "{sv}", "cleaned",
+      g_variant_new_strv((const char *const *)result->cleaned->pdata, result->cleaned->len));
+  booth_bus_reply(q->call, g_variant_new("(a{sv})", &b));
+  request_free(q);
+}
+
+static int
+method_export(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {
+      {"since", "x"}, {"sessions", "as"}, {"all", "b"}, {NULL, NULL}};
+  enum { SINCE, SESSIONS, ALL };
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  int fd = -1;
+  int r = sd_bus_message_read_basic(m, 'h', &fd);
+  if (r < 0) {
+    g_autoptr(GError) error =
+        g_error_new(BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                    "cannot read the export folder's file descriptor: %s", strerror(-r));
+    booth_bus_reply_error(m, error);
+    return 1;
+  }
+  if (request_begin(svc, m, specs, v, &caller)) {
+    /* The message owns its descriptor; the batch is written after the handler returns. */
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (own < 0) {
+      g_autoptr(GError) error =
+          g_error_new(BOOTH_ERROR, BOOTH_ERROR_FAILED,
+                      "cannot keep the export folder's file descriptor: %s", strerror(errno));
+      booth_bus_reply_error(m, error);
+    } else {
+      BoothExportQuery query = {v[SINCE].x > 0 ? v[SINCE].x : 0, v[SESSIONS].as, v[ALL].b};
+      booth_export(svc->booth, &caller, own, &query, export_done, request_new(svc, m));
+    }
+  }
+  options_clear(v, G_N_ELEMENTS(v));
+  return 1;
+}
+
 /* ---- the object ---- */
 
 static int
@@ -502,6 +582,9 @@ static const sd_bus_vtable booth_vtable[] = {
                              method_open_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("CheckPhoto", "ha{sv}", SD_BUS_PARAM(photo) SD_BUS_PARAM(options),
                              "a{sv}", SD_BUS_PARAM(report), method_check_photo,
+                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Export", "ha{sv}", SD_BUS_PARAM(folder) SD_BUS_PARAM(options),
+                             "a{sv}", SD_BUS_PARAM(batch), method_export,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Session", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -27,11 +27,13 @@ struct Booth {
   BoothAnalysisWorker *analysis;
   BoothAnalyzer *live_analyzer;    /* until the worker takes it */
   BoothAnalyzer *capture_analyzer; /* used on the job thread only */
-  BoothStore *store;     /* only on the job thread after start-up; booth_store_open_candidate()
-                          * excepted, which is safe from any thread */
-  GThreadPool *jobs;     /* one thread: capture processing and storage, in order */
-  GArray *subscribers;   /* BoothSubscriber */
-  BoothPreview *preview; /* the live preview's encoder and clients */
+  BoothStore *store;      /* only on the job thread after start-up; booth_store_open_candidate()
+                           * excepted, which is safe from any thread */
+  GThreadPool *jobs;      /* one thread: capture processing and storage, in order */
+  GThread *export_thread; /* writes an export batch (core/export.c) while one is written */
+  gboolean exporting;     /* an export runs, from the call to its answer */
+  GArray *subscribers;    /* BoothSubscriber */
+  BoothPreview *preview;  /* the live preview's encoder and clients */
 
   BoothSession *session;
   GQueue pending;       /* BoothPending*: calls that wait for the session's step to finish */

@@ -400,6 +400,12 @@ booth_free(Booth *b)
   booth_mailbox_close(b->mailbox);
   g_clear_pointer(&b->analysis, booth_analysis_worker_stop);
   g_clear_pointer(&b->preview, booth_preview_free);
+  if (b->export_thread) {
+    /* An export being written finishes; its sessions are marked by the jobs below. */
+    g_thread_join(g_steal_pointer(&b->export_thread));
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+  }
   if (b->jobs)
     g_thread_pool_free(b->jobs, FALSE, TRUE); /* finish queued storage work */
   /* After the jobs, which may be taking stills from the camera. */

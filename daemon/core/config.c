@@ -25,6 +25,9 @@ static const KeySpec config_keys[] = {
     CFG("Booth", "abandon_timeout", KEY_INT, 1, 86400, abandon_timeout),
     CFG("Booth", "idle_timeout", KEY_INT, 0, 86400, idle_timeout),
     CFG("Booth", "allowed_group", KEY_STRING, 1, 64, allowed_group),
+    CFG("Booth", "booth_id", KEY_NAME, 1, 64, booth_id),
+    CFG("Booth", "room", KEY_STRING, 0, 128, room),
+    CFG("Booth", "schedule", KEY_STRING, 1, 4096, schedule),
     CFG("Camera", "fps", KEY_DOUBLE, 0.1, 120, fps),
     CFG("Camera", "capture_timeout", KEY_INT, 1, 120, capture_timeout),
     CFG("Camera", "width", KEY_INT, 0, 16384, camera_width),
@@ -61,10 +64,32 @@ booth_config_free(BoothConfig *c)
   g_free(c->profile_dir);
   g_strfreev(c->profiles);
   g_free(c->allowed_group);
+  g_free(c->booth_id);
+  g_free(c->room);
+  g_free(c->schedule);
   g_free(c->cascade_dir);
   if (c->loaded_profiles)
     g_ptr_array_unref(c->loaded_profiles);
   g_free(c);
+}
+
+/* The host's name, as a booth id: the first label, characters outside [A-Za-z0-9-_]
+ * replaced by '-'. */
+static char *
+default_booth_id(void)
+{
+  char *id = g_strndup(g_get_host_name(), 64);
+  char *dot = strchr(id, '.');
+  if (dot && dot != id)
+    *dot = 0;
+  for (char *p = id; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+      *p = '-';
+  if (!*id) {
+    g_free(id);
+    id = g_strdup("booth");
+  }
+  return id;
 }
 
 static BoothConfig *
@@ -78,6 +103,8 @@ config_defaults(void)
   c->abandon_timeout = 300;
   c->idle_timeout = 600;
   c->allowed_group = g_strdup(BOOTH_OPERATOR_GROUP);
+  c->booth_id = default_booth_id();
+  c->room = g_strdup("");
   c->fps = 15;
   c->capture_timeout = 5;
   c->pixel_format = g_strdup("auto");

@@ -32,6 +32,9 @@ typedef struct {
   int abandon_timeout; /* seconds a session without its owner waits for adoption */
   int idle_timeout;    /* seconds a detached session with nothing captured lives; 0: ever */
   char *allowed_group; /* besides root, members may call the mutating methods */
+  char *booth_id;      /* names the booth in exports and in the collection */
+  char *room;          /* where the booth stands, as people call it; "" when not set */
+  char *schedule;      /* the day's schedule file; NULL: schedule.conf, site then vendor */
   double fps;
   int qr_max_side;     /* frames are scaled down to at most this for QR scanning */
   int code_max_bytes;  /* longer capture codes are refused */

@@ -177,6 +177,16 @@ apply_key(const KeySpec *spec, GKeyFile *kf, void *target, const char *path, con
     g_free(*(char **)field);
     *(char **)field = g_steal_pointer(&v);
     return TRUE;
+  case KEY_NAME:
+    if (strlen(v) < spec->min || strlen(v) > spec->max || v[0] == '.' ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v))
+      return fail_at(error, path, text, spec->group, spec->key,
+                     "'%s' is not a valid name (%.0f to %.0f letters, digits, '.', '-' and '_', "
+                     "not starting with '.')",
+                     v, spec->min, spec->max);
+    g_free(*(char **)field);
+    *(char **)field = g_steal_pointer(&v);
+    return TRUE;
   case KEY_RATIO: {
     g_auto(GStrv) parts = g_strsplit(v, ":", -1);
     gint64 a, b;

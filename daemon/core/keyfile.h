@@ -22,6 +22,7 @@ typedef enum {
   KEY_RATIO,
   KEY_ROTATION,     /* int: 0, 90, 180 or 270 */
   KEY_PIXEL_FORMAT, /* string: auto or a format boothd takes from a camera */
+  KEY_NAME,         /* string of letters, digits, '.', '-', '_', not starting with '.' */
 } KeyType;
 
 typedef struct {

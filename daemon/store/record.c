@@ -39,6 +39,7 @@ booth_record_free(BoothRecord *rec)
   g_free(rec->checks_json);
   g_free(rec->overrides);
   g_free(rec->note);
+  g_free(rec->exported);
   g_clear_pointer(&rec->files, g_ptr_array_unref);
   g_free(rec);
 }

@@ -105,6 +105,11 @@ gboolean booth_store_profile_is_valid(const char *profile);
 gboolean booth_store_check_id(const char *session_id, GError **error);
 gboolean booth_store_check_profile(const char *profile, GError **error);
 
+/* Column i as a new string; NULL for SQL NULL. */
+char *booth_store_column_dup(sqlite3_stmt *st, int i);
+/* A stored path made absolute again. */
+char *booth_store_path_from_db(BoothStore *store, const char *stored);
+
 /* A path as the files table keeps it: relative to the state folder when inside it. */
 char *booth_store_stored_path(BoothStore *store, const char *path);
 

@@ -12,20 +12,23 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_CODE_MAX (64 * 1024)
 #define STORE_NAME_MAX 64
 
 #define SESSION_COLUMNS                                                                            \
-  "id, code, operator, profile, status, started_at, ended_at, attempts, checks, overrides, note"
+  "id, code, operator, profile, status, started_at, ended_at, attempts, checks, overrides, note,"  \
+  " code_at, exported"
 #define NOTE_APPEND(p)                                                                             \
   "CASE WHEN note IS NULL OR note = '' THEN " p " ELSE note || '; ' || " p " END"
 
 static const char *const stmt_sql[STMT_N] = {
     [STMT_INSERT_SESSION] = "INSERT INTO sessions (" SESSION_COLUMNS ")"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
     [STMT_UPDATE_ACTIVE] = "UPDATE sessions SET code = COALESCE(?2, code),"
+                           " code_at = CASE WHEN code IS NULL AND ?2 IS NOT NULL THEN ?9"
+                           " ELSE code_at END,"
                            " operator = COALESCE(?3, operator), profile = COALESCE(?4, profile),"
                            " attempts = ?5, checks = COALESCE(?6, checks),"
                            " overrides = COALESCE(?7, overrides), note = COALESCE(?8, note)"
@@ -54,6 +57,19 @@ static const char *const stmt_sql[STMT_N] = {
     [STMT_ACTIVE_IDS] = "SELECT id FROM sessions WHERE status = 'active' ORDER BY started_at",
 };
 
+/* Export batches: one row per batch written whole. */
+#define BATCHES_SQL                                                                                \
+  "CREATE TABLE batches ("                                                                         \
+  " id TEXT PRIMARY KEY,"                                                                          \
+  " created_at INTEGER NOT NULL,"                                                                  \
+  " folder TEXT NOT NULL,"                                                                         \
+  " sessions INTEGER, files INTEGER, bytes INTEGER);"
+
+/* Version 1 to 2: when each session got its code, and export batches. */
+static const char upgrade_1_sql[] =
+    "ALTER TABLE sessions ADD COLUMN code_at INTEGER;"
+    "ALTER TABLE sessions ADD COLUMN exported TEXT;" BATCHES_SQL "PRAGMA user_version = 2;";
+
 static const char schema_sql[] =
     "CREATE TABLE sessions ("
     " id TEXT PRIMARY KEY,"
@@ -66,7 +82,9 @@ static const char schema_sql[] =
     " attempts INTEGER,"
     " checks TEXT,"
     " overrides TEXT,"
-    " note TEXT);"
+    " note TEXT,"
+    " code_at INTEGER," /* when the session got its code; NULL before, and in version 1 */
+    " exported TEXT);"  /* the last export batch that held the session */
     /* path is relative to the state folder, so a restored backup works in another place. */
     "CREATE TABLE files ("
     " session_id TEXT NOT NULL REFERENCES sessions(id),"
@@ -78,7 +96,7 @@ static const char schema_sql[] =
     " height INTEGER,"
     " quality INTEGER,"
     " PRIMARY KEY (session_id, profile));"
-    "CREATE INDEX sessions_by_start ON sessions (started_at);"
+    "CREATE INDEX sessions_by_start ON sessions (started_at);" BATCHES_SQL
     "PRAGMA user_version = " G_STRINGIFY(STORE_SCHEMA_VERSION) ";";
 
 /* ---- names and validation ---- */
@@ -344,16 +362,16 @@ booth_store_txn_rollback(BoothStore *s)
     sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static char *
-column_dup(sqlite3_stmt *st, int i)
+char *
+booth_store_column_dup(sqlite3_stmt *st, int i)
 {
   if (sqlite3_column_type(st, i) == SQLITE_NULL)
     return NULL;
   return g_strdup((const char *)sqlite3_column_text(st, i));
 }
 
-static char *
-path_from_db(BoothStore *s, const char *stored)
+char *
+booth_store_path_from_db(BoothStore *s, const char *stored)
 {
   if (!stored)
     return NULL;
@@ -390,7 +408,7 @@ booth_store_db_status(BoothStore *s, const char *session_id, char **status, GErr
   if (rc == SQLITE_OK)
     rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
-    *status = column_dup(st, 0);
+    *status = booth_store_column_dup(st, 0);
     return TRUE;
   }
   if (rc == SQLITE_DONE)
@@ -440,6 +458,10 @@ booth_store_db_insert_session(BoothStore *s, const BoothRecord *rec, const char 
   bind_text(st, 9, rec->checks_json, &rc);
   bind_text(st, 10, rec->overrides, &rc);
   bind_text(st, 11, rec->note, &rc);
+  if (rec->code)
+    bind_int64(st, 12, rec->code_at ? rec->code_at : rec->started_at, &rc);
+  else
+    bind_text(st, 12, NULL, &rc);
   if (rc == SQLITE_OK)
     rc = sqlite3_step(st);
   if (rc == SQLITE_DONE)
@@ -654,7 +676,7 @@ pragma_text(BoothStore *s, const char *sql, char **out, GError **error)
     sqlite3_finalize(st);
     return FALSE;
   }
-  *out = column_dup(st, 0);
+  *out = booth_store_column_dup(st, 0);
   sqlite3_finalize(st);
   return TRUE;
 }
@@ -711,6 +733,13 @@ open_db(BoothStore *s, GError **error)
   if (version == 0 && !exec_sql(s, schema_sql, "create the records", error)) {
     booth_store_txn_rollback(s);
     return FALSE;
+  }
+  if (version == 1) {
+    if (!exec_sql(s, upgrade_1_sql, "upgrade the records", error)) {
+      booth_store_txn_rollback(s);
+      return FALSE;
+    }
+    booth_info("store", "%s: records upgraded from schema version 1 to 2", s->db_path);
   }
   return booth_store_txn_commit(s, error);
 }
@@ -819,6 +848,7 @@ booth_store_update(BoothStore *s, const BoothRecord *rec, GError **error)
     bind_text(st, 6, rec->checks_json, &rc);
     bind_text(st, 7, rec->overrides, &rc);
     bind_text(st, 8, rec->note, &rc);
+    bind_int64(st, 9, rec->code_at ? rec->code_at : g_get_real_time(), &rc);
     if (!step_done(s, st, rc, "update a session", error))
       return FALSE;
   }
@@ -866,20 +896,22 @@ static BoothRecord *
 record_from_row(BoothStore *s, sqlite3_stmt *row, GError **error)
 {
   g_autoptr(BoothRecord) rec = booth_record_new();
-  rec->session_id = column_dup(row, 0);
+  rec->session_id = booth_store_column_dup(row, 0);
   if (sqlite3_column_type(row, 1) != SQLITE_NULL) {
     const void *blob = sqlite3_column_blob(row, 1);
     rec->code = g_bytes_new(blob, (gsize)sqlite3_column_bytes(row, 1));
   }
-  rec->operator_name = column_dup(row, 2);
-  rec->profile = column_dup(row, 3);
-  rec->status = column_dup(row, 4);
+  rec->operator_name = booth_store_column_dup(row, 2);
+  rec->profile = booth_store_column_dup(row, 3);
+  rec->status = booth_store_column_dup(row, 4);
   rec->started_at = sqlite3_column_int64(row, 5);
   rec->ended_at = sqlite3_column_int64(row, 6);
   rec->attempts = (guint)CLAMP(sqlite3_column_int64(row, 7), 0, G_MAXUINT);
-  rec->checks_json = column_dup(row, 8);
-  rec->overrides = column_dup(row, 9);
-  rec->note = column_dup(row, 10);
+  rec->checks_json = booth_store_column_dup(row, 8);
+  rec->overrides = booth_store_column_dup(row, 9);
+  rec->note = booth_store_column_dup(row, 10);
+  rec->code_at = sqlite3_column_int64(row, 11);
+  rec->exported = booth_store_column_dup(row, 12);
 
   g_auto(BoothStoreStmtRef) st = booth_store_stmt(s, STMT_LIST_FILES, error);
   if (!st)
@@ -887,10 +919,10 @@ record_from_row(BoothStore *s, sqlite3_stmt *row, GError **error)
   int rc = sqlite3_bind_text(st, 1, rec->session_id, -1, SQLITE_TRANSIENT);
   while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     BoothRecordFile *file = booth_record_file_new();
-    file->profile = column_dup(st, 0);
-    g_autofree char *stored = column_dup(st, 1);
-    file->path = path_from_db(s, stored);
-    file->sha256 = column_dup(st, 2);
+    file->profile = booth_store_column_dup(st, 0);
+    g_autofree char *stored = booth_store_column_dup(st, 1);
+    file->path = booth_store_path_from_db(s, stored);
+    file->sha256 = booth_store_column_dup(st, 2);
     file->bytes = sqlite3_column_int64(st, 3);
     file->width = sqlite3_column_int(st, 4);
     file->height = sqlite3_column_int(st, 5);

@@ -50,6 +50,8 @@ typedef struct {
   char *checks_json;   /* the check report, opaque here; may be NULL */
   char *overrides;     /* check names committed with override, comma-separated; may be NULL */
   char *note;          /* repairs, abandon reason; may be NULL */
+  gint64 code_at;      /* when the session got its code (unix us); 0: no code, or not known */
+  char *exported;      /* the last export batch that held it; NULL: never exported */
   GPtrArray *files;    /* of BoothRecordFile*, owned */
 } BoothRecord;
 
@@ -136,6 +138,36 @@ GPtrArray *booth_store_list_after(BoothStore *store, gint64 started_after, guint
 
 /* NULL with BOOTH_ERROR_NO_SESSION if the id is unknown. */
 BoothRecord *booth_store_get(BoothStore *store, const char *session_id, GError **error);
+
+/* ---- export (store/export.c) ---- */
+
+typedef struct {
+  gint64 since;    /* committed at or after (unix us); 0: any time */
+  char **sessions; /* only these sessions (each must be committed); NULL: every one */
+  gboolean all;    /* also the sessions exported before */
+} BoothExportQuery;
+
+/* The photos of the committed sessions the query selects, one BoothManifestRow each
+ * (common/manifest.h; booth and room left NULL), oldest commit first, with every check of the
+ * photo's profile and its verdict. A session named in query->sessions that is unknown is
+ * NO_SESSION, one not committed BAD_STATE. */
+GPtrArray *booth_store_export_rows(BoothStore *store, const BoothExportQuery *query,
+                                   GError **error);
+
+/* Marks the rows' sessions exported in batch and records the batch, in one transaction. */
+gboolean booth_store_export_mark(BoothStore *store, const char *batch, gint64 created_at,
+                                 GPtrArray *rows, GError **error);
+
+/* Writes a batch into the folder dirfd (dir_label names it in messages): first removes the
+ * partial batches an interrupted export left there (their names are added to cleaned), checks
+ * that the folder is writable and has room for the batch, then writes the photos (each read
+ * from rows' source and proved against its SHA-256) and the manifest into a hidden folder
+ * ".<batch>.partial", fsyncs every file and the folder, and renames it to batch: the batch is
+ * there whole or not at all. Any failure removes what it wrote and is BOOTH_ERROR_STORAGE,
+ * saying what to do: a missing or damaged photo is named, a full folder gives the space the
+ * batch needs. Runs on any thread; touches no record. */
+gboolean booth_export_write(int dirfd, const char *dir_label, const char *batch, gint64 created_at,
+                            GPtrArray *rows, GPtrArray *cleaned, gint64 *bytes_out, GError **error);
 
 /* Repairs what a crash left behind; run once at start-up before any session begins.
  * Appends one line (char*) per repair or problem to report and logs it. Returns FALSE only

@@ -88,11 +88,11 @@ done
 expect_exit 0 ctl status
 expect_no_match "$OUT" "<|'rgb'|[0-9]\\.[0-9]{6}" "status prints no GVariant text and no long decimals"
 expect_match "$OUT" "background +rgb \\([0-9.]+, [0-9.]+, [0-9.]+\\), " "a dictionary reads as key value"
-expect_exit 1 ctl report
+expect_exit 1 ctl review
 expect_match "$ERR" "no candidate waits for review: 'boothctl capture' takes one" "report before a capture"
 expect_exit 4 ctl capture
 capture_out=$OUT
-expect_exit 4 ctl report
+expect_exit 4 ctl review
 expect_eq "$OUT" "$capture_out" "report prints the candidate's report again, as capture did"
 OUT=$capture_out
 expect_match "$OUT" "^photo +chsi-upload: 480x640, [0-9.]+ KiB \\([0-9]+ bytes\\), quality [0-9]+, FAILED" "the first profile's line"

@@ -11,7 +11,7 @@ import sys
 root = os.environ.get("BOOTH_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 TYPES = {"KEY_BOOL": "boolean", "KEY_INT": "integer", "KEY_DOUBLE": "number", "KEY_STRING": "string",
          "KEY_STRV": "list", "KEY_RGB": "RGB", "KEY_RATIO": "ratio", "KEY_ROTATION": "integer",
-         "KEY_PIXEL_FORMAT": "string"}
+         "KEY_PIXEL_FORMAT": "string", "KEY_NAME": "name"}
 CONSTANTS = {"BOOTH_IMAGE_MAX_PIXELS": 100000000}
 
 
