@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS booth.sessions (
   operator text NOT NULL DEFAULT '',
   profile text NOT NULL DEFAULT '',
   started_at timestamptz NOT NULL,
+  code_at timestamptz, -- when the session got its code, when the booth recorded it
   committed_at timestamptz NOT NULL,
   attempts integer NOT NULL CHECK (attempts >= 0),
   overrides text[] NOT NULL DEFAULT '{}',

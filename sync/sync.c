@@ -561,7 +561,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
 {
   *local = FALSE;
   const char *id = NULL, *op = "", *profile = "", *note = "", *checks = "";
-  gint64 started = 0, ended = 0;
+  gint64 started = 0, ended = 0, code_at = 0;
   guint32 attempts = 0;
   g_autoptr(GVariant) code = g_variant_lookup_value(rec, "code_bytes", G_VARIANT_TYPE_BYTESTRING);
   g_autoptr(GVariant) overrides =
@@ -574,6 +574,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   g_variant_lookup(rec, "checks", "&s", &checks);
   g_variant_lookup(rec, "started_at", "x", &started);
   g_variant_lookup(rec, "ended_at", "x", &ended);
+  g_variant_lookup(rec, "code_at", "x", &code_at);
   g_variant_lookup(rec, "attempts", "u", &attempts);
   if (!id || !code || !files || g_variant_get_size(code) == 0) {
     *local = TRUE;
@@ -614,6 +615,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   const char *code_data = g_variant_get_fixed_array(code, &code_len, 1);
   g_autofree char *t_started = time_param(started);
   g_autofree char *t_ended = time_param(ended);
+  g_autofree char *t_code_at = code_at > 0 ? time_param(code_at) : NULL;
   g_autofree char *t_attempts = g_strdup_printf("%u", attempts);
   g_autofree char *t_overrides = overrides ? text_array(overrides) : g_strdup("{}");
   const char *params[] = {s->booth_id,
@@ -626,7 +628,8 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
                           t_attempts,
                           t_overrides,
                           note,
-                          *checks ? checks : NULL};
+                          *checks ? checks : NULL,
+                          t_code_at};
   int lengths[G_N_ELEMENTS(params)] = {0};
   int formats[G_N_ELEMENTS(params)] = {0};
   lengths[2] = (int)code_len;
@@ -634,10 +637,12 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   PGresult *res = PQexecParams(
       s->pg,
       "INSERT INTO booth.sessions (booth_id, session_id, code, operator, profile, started_at,"
-      " committed_at, attempts, overrides, note, checks) VALUES ($1, $2, $3, $4, $5,"
+      " committed_at, attempts, overrides, note, checks, code_at) VALUES ($1, $2, $3, $4, $5,"
       " 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
       " 'epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8::integer,"
-      " $9::text[], $10, $11::jsonb) ON CONFLICT (booth_id, session_id) DO NOTHING",
+      " $9::text[], $10, $11::jsonb,"
+      " 'epoch'::timestamptz + $12::bigint * interval '1 microsecond')"
+      " ON CONFLICT (booth_id, session_id) DO NOTHING",
       G_N_ELEMENTS(params), NULL, params, lengths, formats, 0);
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     g_autofree char *what = g_strdup_printf("store session %s", id);

@@ -95,3 +95,44 @@ import json, sys; p = json.load(sys.stdin)["Sync"]["Progress"]; print(p["synced"
 for n in 1 2 3 4; do
   sync_stop "$n"
 done
+
+# The central side: progress per room, the day report, and one export for the whole school in
+# the format of a booth's own export.
+collect() {
+  "$BOOTHCOLLECT" --database "host=127.0.0.1 port=$PG_PORT dbname=booths user=registrar password=collect" "$@"
+}
+expect_exit 0 collect progress
+expect_match "$OUT" "^room-3 +至善楼 201 +$SESSIONS +$((SESSIONS * 2)) " "progress: booth 3"
+expect_match "$OUT" "^4 booths, $((SESSIONS * 4)) sessions$" "progress: the total"
+expect_exit 0 collect report
+expect_match "$OUT" "all rooms: $((SESSIONS * 4)) sessions, $(((SESSIONS + 4) / 5 * 4)) committed with an override" \
+  "report: every room's sessions and overrides"
+expect_match "$OUT" "至善楼 116 +room-2 +$SESSIONS " "report: a room"
+mkdir "$WORK/school" "$WORK/room1"
+expect_exit 0 collect export "$WORK/school"
+batch=$(find "$WORK/school" -mindepth 1 -maxdepth 1 -name 'collection_*')
+[[ -d $batch ]] || fail "no collection_* batch in $WORK/school"
+expect_exit 0 bash -c "cd '$batch' && sha256sum --quiet -c SHA256SUMS"
+expect_eq "$(find "$batch" -name '*.jpg' | wc -l)" $((SESSIONS * 8)) "photos in the school's batch"
+expect_eq "$(head -c 3 "$batch/manifest.csv" | od -An -tx1 | tr -d ' ')" efbbbf "manifest.csv starts with a BOM"
+expect_eq "$(($(wc -l <"$batch/manifest.csv") - 1))" $((SESSIONS * 8)) "manifest.csv rows"
+# Booth 1's own export of the same sessions, by boothd: the same header, and the same rows
+# but for the booth's name and room (the booth's configuration, not the central registry).
+expect_exit 0 "$BOOTHCTL" --bus "${BUS_OF[1]}" export "$WORK/room1"
+own=$(find "$WORK/room1" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+expect_eq "$(head -n 1 "$batch/manifest.csv")" "$(head -n 1 "$own/manifest.csv")" \
+  "the school's manifest.csv has the booth export's columns"
+python3 - "$batch/manifest.csv" "$own/manifest.csv" <<'PY' || fail "booth 1's rows differ between the two exports"
+import csv, sys
+def rows(path, keep):
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        r = list(csv.reader(f))
+    return sorted(row[2:] for row in r[1:] if keep(row))
+central = rows(sys.argv[1], lambda row: row[0] == "room-1")
+own = rows(sys.argv[2], lambda row: True)
+if central != own:
+    print(len(central), len(own), next((a, b) for a, b in zip(central, own) if a != b))
+    sys.exit(1)
+print(f"# booth 1: {len(own)} rows equal in both exports")
+PY
+ok "booth 1's rows are the same in its own export and the school's"
