@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,7 +35,8 @@ struct BoothSync {
   guint io_timeout;
   sqlite3 *db;
   PGconn *pg;
-  char *booth_id; /* from the server, once connected */
+  char *booth_id;     /* from the server, once connected */
+  gboolean timed_out; /* the last statement ran out of time */
   gint stop;
 
   GMutex lock; /* guards progress */
@@ -346,16 +348,61 @@ pg_message(PGconn *pg, const PGresult *res)
   if (!m || !*m)
     m = PQerrorMessage(pg);
   g_autofree char *one = g_strstrip(g_strdup(m && *m ? m : "no reason given"));
-  for (char *p = one; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
-  return g_steal_pointer(&one);
+  /* libpq's lines end in "\n\t": one line, single spaces. */
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (const char *p = one; *p; p++) {
+    gboolean space = *p == '\n' || *p == '\t' || *p == ' ';
+    if (!space)
+      g_string_append_c(out, *p);
+    else if (out->len && out->str[out->len - 1] != ' ')
+      g_string_append_c(out, ' ');
+  }
+  return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/* One statement with a deadline: libpq's own calls wait for ever on a server or a network
+ * that stopped answering without closing the connection (a hung proxy, a cut that the kernel
+ * keeps acknowledging), so the connection is non-blocking and every wait is bounded by
+ * io_timeout. NULL with *timed_out set when the time ran out (the connection is then of no
+ * use); NULL otherwise when the statement could not even be sent. */
+static PGresult *
+pg_exec(BoothSync *s, const char *sql, int n, const char *const *values, const int *lengths,
+        const int *formats, gboolean *timed_out)
+{
+  *timed_out = FALSE;
+  if (!PQsendQueryParams(s->pg, sql, n, NULL, values, lengths, formats, 0))
+    return NULL;
+  gint64 deadline = g_get_monotonic_time() + (gint64)s->io_timeout * G_USEC_PER_SEC;
+  int flushed;
+  while ((flushed = PQflush(s->pg)) != 0 || PQisBusy(s->pg)) {
+    if (flushed < 0)
+      return NULL;
+    gint64 left = deadline - g_get_monotonic_time();
+    if (left <= 0) {
+      *timed_out = TRUE;
+      return NULL;
+    }
+    struct pollfd p = {PQsocket(s->pg), POLLIN | (flushed ? POLLOUT : 0), 0};
+    int r = poll(&p, 1, (int)MIN(left / 1000 + 1, 1000));
+    if (r < 0 && errno != EINTR)
+      return NULL;
+    if (r > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(s->pg))
+      return NULL;
+  }
+  PGresult *res = PQgetResult(s->pg);
+  /* One statement, one result: read up to the end so the connection is ready again. */
+  for (PGresult *more; (more = PQgetResult(s->pg));)
+    PQclear(more);
+  return res;
 }
 
 static gboolean
 pg_fail(BoothSync *s, PGresult *res, const char *what, GError **error)
 {
-  g_autofree char *m = pg_message(s->pg, res);
+  g_autofree char *m = s->timed_out ? g_strdup_printf("no answer within %u s (the network or "
+                                                      "the server stopped answering)",
+                                                      s->io_timeout)
+                                    : pg_message(s->pg, res);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   if (state && g_str_equal(state, "42501"))
     g_set_error(error, SYNC_ERROR, 0,
@@ -406,11 +453,13 @@ pg_connect(BoothSync *s, GError **error)
   }
   g_autofree char *stmt_timeout =
       g_strdup_printf("SET statement_timeout = %u", s->io_timeout * 1000);
-  PGresult *res = PQexec(s->pg, stmt_timeout);
+  PQsetnonblocking(s->pg, 1);
+  PGresult *res = pg_exec(s, stmt_timeout, 0, NULL, NULL, NULL, &s->timed_out);
   if (PQresultStatus(res) != PGRES_COMMAND_OK)
     return pg_fail(s, res, "set a statement timeout", error);
   PQclear(res);
-  res = PQexec(s->pg, "SELECT booth.current_booth(), current_user");
+  res =
+      pg_exec(s, "SELECT booth.current_booth(), current_user", 0, NULL, NULL, NULL, &s->timed_out);
   if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
     return pg_fail(s, res, "ask which booth this role is (is the schema applied?)", error);
   if (PQgetisnull(res, 0, 0)) {
@@ -451,7 +500,7 @@ pg_connect(BoothSync *s, GError **error)
 static gboolean
 pg_command(BoothSync *s, const char *sql, const char *what, GError **error)
 {
-  PGresult *res = PQexec(s->pg, sql);
+  PGresult *res = pg_exec(s, sql, 0, NULL, NULL, NULL, &s->timed_out);
   if (PQresultStatus(res) != PGRES_COMMAND_OK)
     return pg_fail(s, res, what, error);
   PQclear(res);
@@ -634,8 +683,8 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   int formats[G_N_ELEMENTS(params)] = {0};
   lengths[2] = (int)code_len;
   formats[2] = 1;
-  PGresult *res = PQexecParams(
-      s->pg,
+  PGresult *res = pg_exec(
+      s,
       "INSERT INTO booth.sessions (booth_id, session_id, code, operator, profile, started_at,"
       " committed_at, attempts, overrides, note, checks, code_at) VALUES ($1, $2, $3, $4, $5,"
       " 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',"
@@ -643,7 +692,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
       " $9::text[], $10, $11::jsonb,"
       " 'epoch'::timestamptz + $12::bigint * interval '1 microsecond')"
       " ON CONFLICT (booth_id, session_id) DO NOTHING",
-      G_N_ELEMENTS(params), NULL, params, lengths, formats, 0);
+      G_N_ELEMENTS(params), params, lengths, formats, &s->timed_out);
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     g_autofree char *what = g_strdup_printf("store session %s", id);
     return pg_fail(s, res, what, error);
@@ -673,12 +722,12 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
     int fm[G_N_ELEMENTS(p)] = {0};
     l[9] = (int)n;
     fm[9] = 1;
-    res = PQexecParams(s->pg,
-                       "INSERT INTO booth.photos (booth_id, session_id, profile, file, bytes,"
-                       " sha256, width, height, quality, data) VALUES ($1, $2, $3, $4,"
-                       " $5::bigint, $6, $7::integer, $8::integer, $9::integer, $10)"
-                       " ON CONFLICT (booth_id, session_id, profile) DO NOTHING",
-                       G_N_ELEMENTS(p), NULL, p, l, fm, 0);
+    res = pg_exec(s,
+                  "INSERT INTO booth.photos (booth_id, session_id, profile, file, bytes,"
+                  " sha256, width, height, quality, data) VALUES ($1, $2, $3, $4,"
+                  " $5::bigint, $6, $7::integer, $8::integer, $9::integer, $10)"
+                  " ON CONFLICT (booth_id, session_id, profile) DO NOTHING",
+                  G_N_ELEMENTS(p), p, l, fm, &s->timed_out);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       g_autofree char *what = g_strdup_printf("store photo %s of session %s", lf->profile, id);
       return pg_fail(s, res, what, error);
@@ -691,11 +740,11 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   const char *vp[] = {s->booth_id, id, code_data};
   int vl[] = {0, 0, (int)code_len};
   int vf[] = {0, 0, 1};
-  res = PQexecParams(s->pg,
-                     "SELECT p.profile, encode(sha256(p.data), 'hex'), length(p.data),"
-                     " s.code = $3 FROM booth.sessions s JOIN booth.photos p USING (booth_id,"
-                     " session_id) WHERE s.booth_id = $1 AND s.session_id = $2",
-                     3, NULL, vp, vl, vf, 0);
+  res = pg_exec(s,
+                "SELECT p.profile, encode(sha256(p.data), 'hex'), length(p.data),"
+                " s.code = $3 FROM booth.sessions s JOIN booth.photos p USING (booth_id,"
+                " session_id) WHERE s.booth_id = $1 AND s.session_id = $2",
+                3, vp, vl, vf, &s->timed_out);
   if (PQresultStatus(res) != PGRES_TUPLES_OK) {
     g_autofree char *what = g_strdup_printf("read back session %s", id);
     return pg_fail(s, res, what, error);
@@ -869,7 +918,7 @@ ship(BoothSync *s, GPtrArray *pending, GError **error)
       }
       g_ptr_array_add(sent, e);
     }
-    PGresult *res = PQexec(s->pg, "COMMIT");
+    PGresult *res = pg_exec(s, "COMMIT", 0, NULL, NULL, NULL, &s->timed_out);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
       return pg_fail(s, res, "commit a transaction", error);
     PQclear(res);

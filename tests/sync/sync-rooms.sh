@@ -3,8 +3,10 @@
 # own commit code), each served by the real boothd on its own bus, shipped by four boothsyncs
 # through one network to a real PostgreSQL 15. On the way: a booth's role trying to write
 # another booth's rows (refused by row-level security), PostgreSQL stopped in the middle of
-# the sync and started again, the network cut for a while. Then, for every booth: 0 lost,
-# 0 duplicated, every SHA-256 the local file's.
+# the sync and started again, the network cut for a while (connections reset, then refused),
+# then frozen (nothing answers, nothing is closed). Then, for every booth: 0 lost,
+# 0 duplicated, every SHA-256 the local file's, and boothctl status says so; last, boothcollect
+# on the central side.
 source "$(dirname "$0")/lib.sh"
 sync_init
 SESSIONS=${SYNC_SESSIONS:-250}
@@ -76,6 +78,20 @@ relay_stop
 ok "the network is cut with $(sql_pg "SELECT count(*) FROM booth.sessions") sessions synced"
 sleep 4
 relay_start
+# Then a network that stops answering without closing anything (the relay frozen: the kernel
+# still accepts and acknowledges, nothing comes back), longer than io_timeout (10 s).
+deadline=$((SECONDS + 60))
+until (($(sql_pg "SELECT count(*) FROM booth.sessions") >= SESSIONS * 14 / 5)); do
+  ((SECONDS < deadline)) || fail "fewer than $((SESSIONS * 14 / 5)) sessions synced 60 s after the cut"
+  sleep 0.1
+done
+kill -STOP "$RELAY_PID"
+frozen=$(sql_pg "SELECT count(*) FROM booth.sessions")
+sleep 14
+expect_eq "$(sql_pg "SELECT count(*) FROM booth.sessions")" "$frozen" "nothing lands while the network is frozen"
+expect_match "$("$BOOTHCTL" --bus "${BUS_OF[4]}" status)" 'last error .*(no answer within 10 s|cannot reach)' \
+  "boothsync 4 gave up waiting and says why"
+kill -CONT "$RELAY_PID"
 for n in 1 2 3 4; do
   wait_central "$n" "$SESSIONS" 120
 done
