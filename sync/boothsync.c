@@ -276,7 +276,9 @@ worker_main(gpointer data)
     gboolean ok = booth_sync_pass(app->sync, full || last_full == 0, &error);
     if (ok && (full || last_full == 0))
       last_full = g_get_monotonic_time();
-    if (!ok)
+    if (!ok && app->once)
+      g_printerr("boothsync: %s\n", error->message);
+    else if (!ok)
       g_warning("%s", error->message);
     if (app->once) {
       app->exit_status = ok ? 0 : 1;

@@ -82,7 +82,12 @@ unix_socket_directories = '$PG_SOCK'
 max_connections = 60
 shared_buffers = 64MB
 log_min_messages = warning
+${PG_EXTRA_CONF:-}
 CONF
+    if [[ -n ${PG_HBA_FIRST:-} ]]; then
+      { printf '%s\n' "$PG_HBA_FIRST"; cat "$WORK/pg/data/pg_hba.conf"; } >"$WORK/pg/hba.new"
+      cat "$WORK/pg/hba.new" >"$WORK/pg/data/pg_hba.conf"
+    fi
   fi
   pg__ctl start >/dev/null || { cat "$WORK/pg/server.log" >&2; fail "PostgreSQL did not start"; }
   echo "# PostgreSQL 15 on 127.0.0.1:$PG_PORT and $PG_SOCK"

@@ -23,13 +23,25 @@ for n in 1 2 3 4 5; do
   booth_start "$n"
 done
 
+# peak_rss CMD...: runs CMD, then prints its peak resident memory in KiB (getrusage).
+peak_rss() {
+  python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:]).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$@"
+}
+lsn0=$(sql_pg "SELECT pg_current_wal_lsn()")
 t0=$(date +%s.%N)
-expect_exit 0 sync_once 1
+rss=$(peak_rss "$BOOTHSYNC" --bus "${BUS_OF[1]}" --state-dir "$WORK/sync1" \
+  --config "$(sync_conf 1)" --once 2>>"$WORK/sync1.err" | tee "$WORK/sync1.log" | tail -n 1)
 t1=$(date +%s.%N)
 expect_whole 1 "$N"
 catchup=$(echo "$t1 - $t0" | bc)
 rate=$(grep -o 'sent [0-9]* sessions in [0-9.]* s ([0-9.]* sessions/s)' "$WORK/sync1.log" | tail -n 1)
-echo "# one booth, $N pending: caught up in $catchup s ($rate)"
+wal=$(sql_pg "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0')")
+photo_bytes=$(sql_pg "SELECT sum(bytes) FROM booth.photos WHERE booth_id = 'room-1'")
+echo "# one booth, $N pending: caught up in $catchup s ($rate); boothsync's peak RSS $rss KiB"
+echo "# WAL written: $((wal / N)) bytes per session for $((photo_bytes / N)) bytes of photos"
 
 t0=$(date +%s.%N)
 pids=()
