@@ -396,29 +396,37 @@ pg_exec(BoothSync *s, const char *sql, int n, const char *const *values, const i
   return res;
 }
 
-static gboolean
-pg_fail(BoothSync *s, PGresult *res, const char *what, GError **error)
+/* Sets error from a failed statement (res may be NULL) and clears res. */
+static void
+pg_describe(BoothSync *s, PGresult *res, const char *what, GError **error)
 {
   g_autofree char *m = s->timed_out ? g_strdup_printf("no answer within %u s (the network or "
                                                       "the server stopped answering)",
                                                       s->io_timeout)
                                     : pg_message(s->pg, res);
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
   if (state && g_str_equal(state, "42501"))
     g_set_error(error, SYNC_ERROR, 0,
                 "the central database refused to %s for booth %s: %s (the booth's role may write "
                 "only its own booth's rows: check booth.booths on the server)",
                 what, s->booth_id ? s->booth_id : "?", m);
-  else if (state && g_str_equal(state, "23514"))
+  else if (constraint && g_str_equal(constraint, "photo_sha256_matches"))
     g_set_error(error, SYNC_ERROR, 0,
-                "the central database refused to %s: %s (a photo's bytes do not match its "
-                "SHA-256; nothing of this transaction was kept)",
+                "the central database refused to %s: %s (the photo's bytes do not hash to its "
+                "SHA-256; nothing of it was kept)",
                 what, m);
   else
     g_set_error(error, SYNC_ERROR, 0, "cannot %s in the central database: %s", what, m);
   if (res)
     PQclear(res);
-  /* Whatever happened, the transaction is gone or unusable: start afresh. */
+}
+
+/* A failure that leaves the connection of no use: start afresh on the next attempt. */
+static gboolean
+pg_fail(BoothSync *s, PGresult *res, const char *what, GError **error)
+{
+  pg_describe(s, res, what, error);
   pg_drop(s);
   return FALSE;
 }
@@ -602,13 +610,39 @@ text_array(GVariant *strv)
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-/* Sends one committed record and its photos inside the open transaction, then reads back
- * what the server holds for it. A local problem (a damaged photo) is FALSE with *local set:
- * the transaction stays usable and the session is left out. */
-static gboolean
-send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
+typedef enum {
+  SEND_OK,
+  SEND_SKIPPED, /* this session only: error says why; the transaction goes on without it */
+  SEND_FAILED,  /* the connection or the transaction is lost: error says why */
+} SendResult;
+
+/* After a statement of one session failed: when only that statement failed (the server
+ * refused it; the connection is fine), the session's part of the transaction is rolled back
+ * and the others go on; otherwise the transaction is lost. */
+static SendResult
+session_failed(BoothSync *s, PGresult *res, const char *what, GError **error)
 {
-  *local = FALSE;
+  gboolean refused = res && !s->timed_out && PQstatus(s->pg) == CONNECTION_OK &&
+                     PQtransactionStatus(s->pg) == PQTRANS_INERROR;
+  pg_describe(s, res, what, error);
+  if (refused) {
+    PGresult *r =
+        pg_exec(s, "ROLLBACK TO SAVEPOINT one_session", 0, NULL, NULL, NULL, &s->timed_out);
+    gboolean ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (ok)
+      return SEND_SKIPPED;
+  }
+  pg_drop(s);
+  return SEND_FAILED;
+}
+
+/* Sends one committed record and its photos inside the open transaction, under a savepoint,
+ * then reads back what the server holds for it. Its photos are read and checked before any
+ * statement: a damaged one leaves the session out without touching the transaction. */
+static SendResult
+send_session(BoothSync *s, GVariant *rec, GError **error)
+{
   const char *id = NULL, *op = "", *profile = "", *note = "", *checks = "";
   gint64 started = 0, ended = 0, code_at = 0;
   guint32 attempts = 0;
@@ -626,15 +660,14 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   g_variant_lookup(rec, "code_at", "x", &code_at);
   g_variant_lookup(rec, "attempts", "u", &attempts);
   if (!id || !code || !files || g_variant_get_size(code) == 0) {
-    *local = TRUE;
     g_set_error(error, SYNC_ERROR, 0,
                 "session %s has no capture code or no photos in boothd's record: not sent",
                 id ? id : "?");
-    return FALSE;
+    return SEND_SKIPPED;
   }
 
-  /* The photos first: a damaged one keeps the whole session here. */
   g_autoptr(GPtrArray) local_files = g_ptr_array_new_with_free_func(local_file_free);
+  g_autoptr(GPtrArray) data = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   GVariantIter it;
   GVariant *f;
   g_variant_iter_init(&it, files);
@@ -653,12 +686,20 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
       continue;
     }
     g_ptr_array_add(local_files, lf);
+    GBytes *bytes = read_photo(id, lf, error);
+    if (!bytes)
+      return SEND_SKIPPED;
+    g_ptr_array_add(data, bytes);
   }
   if (local_files->len == 0) {
-    *local = TRUE;
     g_set_error(error, SYNC_ERROR, 0, "session %s has no committed photo: not sent", id);
-    return FALSE;
+    return SEND_SKIPPED;
   }
+
+  PGresult *res = pg_exec(s, "SAVEPOINT one_session", 0, NULL, NULL, NULL, &s->timed_out);
+  if (PQresultStatus(res) != PGRES_COMMAND_OK)
+    return pg_fail(s, res, "begin a session's part of the transaction", error), SEND_FAILED;
+  PQclear(res);
 
   gsize code_len;
   const char *code_data = g_variant_get_fixed_array(code, &code_len, 1);
@@ -683,7 +724,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   int formats[G_N_ELEMENTS(params)] = {0};
   lengths[2] = (int)code_len;
   formats[2] = 1;
-  PGresult *res = pg_exec(
+  res = pg_exec(
       s,
       "INSERT INTO booth.sessions (booth_id, session_id, code, operator, profile, started_at,"
       " committed_at, attempts, overrides, note, checks, code_at) VALUES ($1, $2, $3, $4, $5,"
@@ -695,19 +736,12 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
       G_N_ELEMENTS(params), params, lengths, formats, &s->timed_out);
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     g_autofree char *what = g_strdup_printf("store session %s", id);
-    return pg_fail(s, res, what, error);
+    return session_failed(s, res, what, error);
   }
   PQclear(res);
 
   for (guint i = 0; i < local_files->len; i++) {
     const LocalFile *lf = local_files->pdata[i];
-    g_autoptr(GError) e = NULL;
-    g_autoptr(GBytes) data = read_photo(id, lf, &e);
-    if (!data) {
-      *local = TRUE;
-      g_propagate_error(error, g_steal_pointer(&e));
-      return FALSE;
-    }
     g_autofree char *file = g_path_get_basename(lf->path);
     g_autofree char *name = g_strconcat("photos/", file, NULL);
     g_autofree char *bytes = g_strdup_printf("%" G_GINT64_FORMAT, lf->bytes);
@@ -716,7 +750,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
     g_autofree char *q = g_strdup_printf("%d", lf->quality);
     g_autofree char *sha = g_ascii_strdown(lf->sha256, -1);
     gsize n;
-    const char *bytes_data = g_bytes_get_data(data, &n);
+    const char *bytes_data = g_bytes_get_data(data->pdata[i], &n);
     const char *p[] = {s->booth_id, id, lf->profile, name, bytes, sha, w, h, q, bytes_data};
     int l[G_N_ELEMENTS(p)] = {0};
     int fm[G_N_ELEMENTS(p)] = {0};
@@ -730,7 +764,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
                   G_N_ELEMENTS(p), p, l, fm, &s->timed_out);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
       g_autofree char *what = g_strdup_printf("store photo %s of session %s", lf->profile, id);
-      return pg_fail(s, res, what, error);
+      return session_failed(s, res, what, error);
     }
     PQclear(res);
   }
@@ -747,7 +781,7 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
                 3, vp, vl, vf, &s->timed_out);
   if (PQresultStatus(res) != PGRES_TUPLES_OK) {
     g_autofree char *what = g_strdup_printf("read back session %s", id);
-    return pg_fail(s, res, what, error);
+    return session_failed(s, res, what, error);
   }
   gboolean same = (guint)PQntuples(res) == local_files->len;
   for (int r = 0; same && r < PQntuples(res); r++) {
@@ -763,14 +797,19 @@ send_session(BoothSync *s, GVariant *rec, gboolean *local, GError **error)
   }
   PQclear(res);
   if (!same) {
+    /* Not a failed statement: roll the session's part back by hand. */
+    res = pg_exec(s, "ROLLBACK TO SAVEPOINT one_session", 0, NULL, NULL, NULL, &s->timed_out);
+    gboolean ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
     g_set_error(error, SYNC_ERROR, 0,
                 "the central database holds a different session %s for booth %s (another code "
                 "or other photos): it stays pending here; compare the two by hand",
                 id, s->booth_id);
-    pg_drop(s);
-    return FALSE;
+    if (!ok)
+      pg_drop(s);
+    return ok ? SEND_SKIPPED : SEND_FAILED;
   }
-  return TRUE;
+  return SEND_OK;
 }
 
 /* ---- a pass ---- */
@@ -903,13 +942,13 @@ ship(BoothSync *s, GPtrArray *pending, GError **error)
         pg_drop(s);
         return FALSE;
       }
-      gboolean local = FALSE;
       g_autoptr(GError) e2 = NULL;
-      if (!send_session(s, rec, &local, &e2)) {
-        if (!local) {
-          g_propagate_error(error, g_steal_pointer(&e2));
-          return FALSE;
-        }
+      SendResult sent_one = send_session(s, rec, &e2);
+      if (sent_one == SEND_FAILED) {
+        g_propagate_error(error, g_steal_pointer(&e2));
+        return FALSE;
+      }
+      if (sent_one == SEND_SKIPPED) {
         g_warning("%s", e2->message);
         g_clear_error(&local_error);
         local_error = g_steal_pointer(&e2);

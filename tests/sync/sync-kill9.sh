@@ -21,9 +21,10 @@ mid=0
 between=0
 for ((trial = 1; trial <= TRIALS; trial++)); do
   # One session per transaction, so that kills fall between any two steps of it, and a
-  # random moment within the first 0.35 s of the run (start-up, listing, shipping).
+  # random moment of the run's start (start-up, listing: longer for more sessions) and
+  # shipping: 50 ms to 0.35 s for 600 sessions.
   sync_start 1 --batch 1
-  sleep "0.$((5 + RANDOM % 30))"
+  sleep "$(printf '0.%03d' $((50 + RANDOM % (300 + SESSIONS / 6))))"
   kill -KILL "${SYNC_PID_OF[1]}"
   wait "${SYNC_PID_OF[1]}" 2>/dev/null || true
   after=$(central_count 1)
