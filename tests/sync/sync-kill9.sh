@@ -24,7 +24,8 @@ for ((trial = 1; trial <= TRIALS; trial++)); do
   # random moment of the run's start (start-up, listing: longer for more sessions) and
   # shipping: 50 ms to 0.35 s for 600 sessions.
   sync_start 1 --batch 1
-  sleep "$(printf '0.%03d' $((50 + RANDOM % (300 + SESSIONS / 6))))"
+  ms=$((50 + RANDOM % (300 + SESSIONS / 6)))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   kill -KILL "${SYNC_PID_OF[1]}"
   wait "${SYNC_PID_OF[1]}" 2>/dev/null || true
   after=$(central_count 1)
