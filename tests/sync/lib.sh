@@ -15,6 +15,9 @@ PG_SOCK=
 RELAY_PORT=
 RELAY_PID=
 declare -A BUS_OF=() BUS_PID_OF=() BOOTHD_OF=() SYNC_PID_OF=()
+# A prefix that runs boothd as another user (setpriv ...), and its configuration.
+BOOTHD_AS=()
+BOOTHD_CONFIG=
 SYNC__PIDS=()
 
 sync_init() {
@@ -176,8 +179,9 @@ booth_start() {
     sleep 0.05
   done
   BUS_OF[$n]=$(head -n 1 "$WORK/bus$n/address")
-  "$BOOTHD" --bus "${BUS_OF[$n]}" --state-dir "$WORK/booth$n" --camera libcamera:none \
-    --config "$BOOTH_SOURCE_ROOT/etc/boothd.conf" >>"$WORK/boothd$n.log" 2>&1 &
+  "${BOOTHD_AS[@]}" "$BOOTHD" --bus "${BUS_OF[$n]}" --state-dir "$WORK/booth$n" \
+    --camera libcamera:none --config "${BOOTHD_CONFIG:-$BOOTH_SOURCE_ROOT/etc/boothd.conf}" \
+    >>"$WORK/boothd$n.log" 2>&1 &
   BOOTHD_OF[$n]=$!
   sync__track "$!"
   deadline=$((SECONDS + 20))

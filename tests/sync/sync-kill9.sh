@@ -20,11 +20,21 @@ RANDOM=${SYNC_SEED:-4242}
 mid=0
 between=0
 for ((trial = 1; trial <= TRIALS; trial++)); do
-  # One session per transaction, so that kills fall between any two steps of it, and a
-  # random moment of the run's start (start-up, listing: longer for more sessions) and
-  # shipping: 50 ms to 0.35 s for 600 sessions.
+  # One session per transaction, so that kills fall between any two steps of it. Odd
+  # trials: a random moment from the start (start-up, listing, shipping: 50 to 350 ms);
+  # even trials: a random moment (0 to 100 ms) after the first session of this run landed,
+  # so that they fall while it ships whatever the listing takes.
+  before=$(central_count 1)
   sync_start 1 --batch 1
-  ms=$((50 + RANDOM % (300 + SESSIONS / 6)))
+  if ((trial % 2)); then
+    ms=$((50 + RANDOM % 300))
+  else
+    deadline=$((SECONDS + 60))
+    while (($(central_count 1) == before && before < SESSIONS)) && ((SECONDS < deadline)); do
+      sleep 0.02
+    done
+    ms=$((RANDOM % 100))
+  fi
   sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   kill -KILL "${SYNC_PID_OF[1]}"
   wait "${SYNC_PID_OF[1]}" 2>/dev/null || true
