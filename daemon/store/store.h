@@ -166,8 +166,7 @@ gboolean booth_export_write(int dirfd, const char *dir_label, const char *batch,
 
 /* The sessions started in [from, to) (unix microseconds) as the day report counts them
  * (BoothReportSession*, common/report.h), oldest first. */
-GPtrArray *booth_store_report_sessions(BoothStore *store, gint64 from, gint64 to,
-                                       GError **error);
+GPtrArray *booth_store_report_sessions(BoothStore *store, gint64 from, gint64 to, GError **error);
 
 /* Repairs what a crash left behind; run once at start-up before any session begins.
  * Appends one line (char*) per repair or problem to report and logs it. Returns FALSE only
