@@ -52,6 +52,8 @@ static const char *opt_dir;
 static char *opt_since;
 static char **opt_sessions;
 static gboolean opt_all;
+static char *opt_day;
+static char *opt_svg;
 
 /* What a record's status may be (store.h). */
 static const char *const record_statuses[] = {
@@ -119,6 +121,13 @@ static const GOptionEntry export_entries[] = {
      "Only this session (repeat for more); exported again even if exported before", "ID"},
     {"all", 0, 0, G_OPTION_ARG_NONE, &opt_all,
      "Every committed session, also those in an earlier batch", NULL},
+    G_OPTION_ENTRY_NULL};
+
+static const GOptionEntry report_entries[] = {
+    {"day", 0, 0, G_OPTION_ARG_STRING, &opt_day, "The day to report on (default: today)",
+     "YYYY-MM-DD"},
+    {"svg", 0, 0, G_OPTION_ARG_FILENAME, &opt_svg,
+     "Also draw students per 10 minutes over the day, with the slots, into FILE (SVG)", "FILE"},
     G_OPTION_ENTRY_NULL};
 
 static const GOptionEntry no_entries[] = {G_OPTION_ENTRY_NULL};
@@ -657,6 +666,12 @@ run_export(Boothctl *ctl)
   return boothctl_export(ctl, opt_dir, since, opt_sessions, opt_all);
 }
 
+static int
+run_day_report(Boothctl *ctl)
+{
+  return boothctl_day_report(ctl, opt_day, opt_svg);
+}
+
 static const BoothctlCommand commands[] = {
     {"status", "", "Show state, session, camera, framing and statistics",
      "Show the state, the session, the camera, framing and statistics.", no_entries, run_status},
@@ -701,6 +716,12 @@ static const BoothctlCommand commands[] = {
      "and the time, there whole or not at all. By default every committed session that is in\n"
      "no earlier batch; --all writes them all again.",
      export_entries, run_export},
+    {"report", "[--day YYYY-MM-DD] [--svg FILE]", "The day's figures, per time slot and hour",
+     "The day report: sessions started, committed, cancelled and abandoned per time slot of\n"
+     "the schedule and per hour; retakes per student; overrides and failing checks by name;\n"
+     "median and 90th percentile seconds from code to commit; the busiest 10 minutes. --svg\n"
+     "also draws students per 10 minutes over the day with the slots marked.",
+     report_entries, run_day_report},
     {"sessions", "[--limit N] [--status S]", "List session records",
      "List the session records, newest first, one line each:\n"
      "id, status, started, code, files.",

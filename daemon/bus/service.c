@@ -548,6 +548,21 @@ method_export(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* ---- Report ---- */
+
+static int
+method_report(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+  (void)e;
+  static const OptionSpec specs[] = {{"day", "s"}, {NULL, NULL}};
+  BoothService *svc = userdata;
+  OptionValue v[G_N_ELEMENTS(specs)] = {0};
+  BoothCaller caller;
+  if (request_begin(svc, m, specs, v, &caller))
+    booth_day_report(svc->booth, &caller, v[0].s, report_done, request_new(svc, m));
+  return 1;
+}
+
 /* ---- the object ---- */
 
 static int
@@ -586,6 +601,8 @@ static const sd_bus_vtable booth_vtable[] = {
     SD_BUS_METHOD_WITH_NAMES("Export", "ha{sv}", SD_BUS_PARAM(folder) SD_BUS_PARAM(options),
                              "a{sv}", SD_BUS_PARAM(batch), method_export,
                              SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Report", "a{sv}", SD_BUS_PARAM(options), "a{sv}",
+                             SD_BUS_PARAM(report), method_report, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_PROPERTY("State", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Session", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Framing", "a{sv}", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),

@@ -10,10 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boothd-build.h"
 #include "core/booth-private.h"
+#include "core/config.h"
 #include "error.h"
 #include "log.h"
 #include "manifest.h"
+#include "report.h"
 
 typedef struct {
   Booth *booth;
@@ -202,4 +205,97 @@ booth_export(Booth *b, const BoothCaller *caller, int dirfd, const BoothExportQu
   j->data = data;
   b->exporting = TRUE;
   booth_job_run(b, rows_work, rows_done, j);
+}
+
+/* ---- the day report ---- */
+
+typedef struct {
+  gint64 from, to;
+  char *schedule_path; /* NULL: none found */
+  char *title;
+  GVariant *report;
+  GError *error;
+  BoothCaptureDone done;
+  gpointer data;
+} ReportJob;
+
+/* The schedule named in the configuration, or schedule.conf in the site's folder, then the
+ * vendor's; NULL when there is none. */
+static char *
+schedule_path(const BoothConfig *config)
+{
+  if (config->schedule)
+    return g_strdup(config->schedule);
+  const char *dirs[] = {BOOTH_SYSCONFDIR, booth_config_vendor_dir()};
+  for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    g_autofree char *p = g_build_filename(dirs[i], "schedule.conf", NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return g_steal_pointer(&p);
+  }
+  return NULL;
+}
+
+static void
+report_work(Booth *b, gpointer data)
+{
+  ReportJob *j = data;
+  g_autoptr(BoothSchedule) schedule = NULL;
+  if (j->schedule_path && !(schedule = booth_schedule_load(j->schedule_path, &j->error)))
+    return;
+  g_autoptr(GPtrArray) sessions = booth_store_report_sessions(b->store, j->from, j->to, &j->error);
+  if (sessions)
+    j->report = booth_report_build(sessions, schedule, j->from, j->to, j->title);
+}
+
+static void
+report_done(Booth *b, gpointer data)
+{
+  (void)b;
+  ReportJob *j = data;
+  j->done(j->report, j->error, j->data);
+  g_clear_pointer(&j->report, g_variant_unref);
+  g_clear_error(&j->error);
+  g_free(j->schedule_path);
+  g_free(j->title);
+  g_free(j);
+}
+
+void
+booth_day_report(Booth *b, const BoothCaller *caller, const char *day, BoothCaptureDone done,
+                 gpointer data)
+{
+  g_assert(b && caller && done);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) start = NULL;
+  if (booth_caller_check(b, caller, &error)) {
+    if (!day || !*day) {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local();
+      start = g_date_time_new_local(g_date_time_get_year(now), g_date_time_get_month(now),
+                                    g_date_time_get_day_of_month(now), 0, 0, 0);
+    } else {
+      int y, m, d, n = 0;
+      if (sscanf(day, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !day[n])
+        start = g_date_time_new_local(y, m, d, 0, 0, 0);
+      if (!start) {
+        g_autofree char *shown = booth_utf8_prefix(day, 64);
+        g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                    "'%s' is not a day: write YYYY-MM-DD", shown);
+      }
+    }
+  }
+  if (error) {
+    done(NULL, error, data);
+    return;
+  }
+  g_autoptr(GDateTime) end = g_date_time_add_days(start, 1);
+  ReportJob *j = g_new0(ReportJob, 1);
+  j->from = g_date_time_to_unix(start) * G_USEC_PER_SEC;
+  j->to = g_date_time_to_unix(end) * G_USEC_PER_SEC;
+  j->schedule_path = schedule_path(b->config);
+  const char *room = b->config->room;
+  j->title = room && *room ? g_strdup_printf("%s (%s)", b->config->booth_id, room)
+                           : g_strdup(b->config->booth_id);
+  j->done = done;
+  j->data = data;
+  booth_job_run(b, report_work, report_done, j);
 }

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "core/booth.h"
+#include "core/session.h"
 
 typedef struct {
   const char *batch;  /* the batch's folder in DIR; NULL when there was nothing to export */
@@ -31,6 +32,12 @@ typedef void (*BoothExportDone)(const BoothExportResult *result, const GError *e
  * committed. */
 void booth_export(Booth *b, const BoothCaller *caller, int dirfd, const BoothExportQuery *query,
                   BoothExportDone done, gpointer data);
+
+/* The day report (common/report.h) of day ("YYYY-MM-DD", local; NULL or "": today), counted
+ * by the schedule file ([Booth] schedule, or schedule.conf in /etc/boothd, then the vendor's).
+ * Denied unless authorized; InvalidArgument for a bad day or schedule file. */
+void booth_day_report(Booth *b, const BoothCaller *caller, const char *day, BoothCaptureDone done,
+                      gpointer data);
 
 /* FALSE and Denied, saying how to be let in, unless the caller may operate the booth. */
 gboolean booth_caller_check(Booth *b, const BoothCaller *caller, GError **error);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "manifest.h"
+#include "report.h"
 
 #define EXPORT_PHOTO_MAX (64 * 1024 * 1024)
 #define PARTIAL_SUFFIX ".partial"
@@ -468,4 +469,45 @@ booth_export_write(int dirfd, const char *label, const char *batch, gint64 creat
   if (bytes_out)
     *bytes_out = bytes;
   return TRUE;
+}
+
+/* ---- the day report's sessions ---- */
+
+GPtrArray *
+booth_store_report_sessions(BoothStore *s, gint64 from, gint64 to, GError **error)
+{
+  g_assert(s);
+  static const char sql[] =
+      "SELECT s.started_at, s.code_at, s.ended_at, s.status, s.attempts, s.overrides,"
+      " (SELECT group_concat(DISTINCT json_extract(c.value, '$.name'))"
+      "  FROM json_each(CASE WHEN json_valid(s.checks) THEN s.checks ELSE '{}' END) p,"
+      "  json_each(p.value) c WHERE json_extract(c.value, '$.pass') = 0)"
+      " FROM sessions s WHERE s.started_at >= ?1 AND s.started_at < ?2 ORDER BY s.started_at";
+  g_autoptr(GPtrArray) out =
+      g_ptr_array_new_with_free_func((GDestroyNotify)booth_report_session_free);
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(st, 1, from);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_int64(st, 2, to);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    BoothReportSession *r = g_new0(BoothReportSession, 1);
+    r->started_at = sqlite3_column_int64(st, 0);
+    r->code_at = sqlite3_column_int64(st, 1);
+    r->ended_at = sqlite3_column_int64(st, 2);
+    r->status = booth_store_column_dup(st, 3);
+    r->attempts = (guint)CLAMP(sqlite3_column_int64(st, 4), 0, G_MAXUINT);
+    r->overrides = booth_report_check_names((const char *)sqlite3_column_text(st, 5));
+    r->failed = booth_report_check_names((const char *)sqlite3_column_text(st, 6));
+    g_ptr_array_add(out, r);
+    rc = SQLITE_OK;
+  }
+  if (rc != SQLITE_DONE) {
+    booth_store_db_fail(s, "read the day's sessions", error);
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  sqlite3_finalize(st);
+  return g_steal_pointer(&out);
 }

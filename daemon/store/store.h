@@ -169,6 +169,10 @@ gboolean booth_store_export_mark(BoothStore *store, const char *batch, gint64 cr
 gboolean booth_export_write(int dirfd, const char *dir_label, const char *batch, gint64 created_at,
                             GPtrArray *rows, GPtrArray *cleaned, gint64 *bytes_out, GError **error);
 
+/* The sessions started in [from, to) (unix microseconds) as the day report counts them
+ * (BoothReportSession*, common/report.h), oldest first. */
+GPtrArray *booth_store_report_sessions(BoothStore *store, gint64 from, gint64 to, GError **error);
+
 /* Repairs what a crash left behind; run once at start-up before any session begins.
  * Appends one line (char*) per repair or problem to report and logs it. Returns FALSE only
  * when the records themselves cannot be read or written. */

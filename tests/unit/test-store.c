@@ -5,6 +5,7 @@
  * are real tmpfs mounts in a private mount namespace; where the system forbids that, those
  * tests are skipped, never simulated. */
 #include "error.h"
+#include "manifest.h"
 #include "store-private.h"
 #include "store.h"
 
@@ -1919,6 +1920,97 @@ test_full_disk(void)
   g_test_trap_assert_passed();
 }
 
+/* ---- schema upgrade, export ---- */
+
+/* A records.db of schema version 1, as boothd wrote it before exports: opened, it is upgraded
+ * in place, keeps its sessions, and they are exported like new ones. */
+static void
+test_upgrade_v1(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp("boothd-store-XXXXXX", &error);
+  g_autofree char *state = g_build_filename(tmp, "state", NULL);
+  g_autofree char *photos = g_build_filename(state, "photos", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(photos, 0750), ==, 0);
+  g_autofree char *db_path = g_build_filename(state, "records.db", NULL);
+  sqlite3 *db = NULL;
+  g_assert_cmpint(sqlite3_open(db_path, &db), ==, SQLITE_OK);
+  g_assert_cmpint(
+      sqlite3_exec(
+          db,
+          "CREATE TABLE sessions (id TEXT PRIMARY KEY, code BLOB, operator TEXT,"
+          " profile TEXT, status TEXT NOT NULL, started_at INTEGER, ended_at INTEGER,"
+          " attempts INTEGER, checks TEXT, overrides TEXT, note TEXT);"
+          "CREATE TABLE files (session_id TEXT NOT NULL REFERENCES sessions(id),"
+          " profile TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT, bytes INTEGER,"
+          " width INTEGER, height INTEGER, quality INTEGER,"
+          " PRIMARY KEY (session_id, profile));"
+          "CREATE INDEX sessions_by_start ON sessions (started_at);"
+          "INSERT INTO sessions VALUES ('old-1', X'41', 'op', 'chsi-upload', "
+          " 'committed', 1000, 2000, 2,"
+          " '{\"chsi-upload\":[{\"name\":\"tilt\",\"pass\":false,\"value\":7,"
+          "\"unit\":\"deg\"}]}', 'chsi-upload/tilt', NULL);"
+          "INSERT INTO files VALUES ('old-1', 'chsi-upload',"
+          " 'photos/old-1_chsi-upload.jpg', "
+          " 'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb', 1, 0, 0, 0);"
+          "PRAGMA user_version = 1;",
+          NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  sqlite3_close(db);
+  g_autofree char *photo = g_build_filename(photos, "old-1_chsi-upload.jpg", NULL);
+  g_assert_true(g_file_set_contents(photo, "a", 1, NULL));
+
+  g_autoptr(BoothStore) store = booth_store_open(state, &error);
+  g_assert_no_error(error);
+  g_autoptr(BoothRecord) rec = booth_store_get(store, "old-1", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(rec->code_at, ==, 0);
+  g_assert_null(rec->exported);
+
+  BoothExportQuery q = {0, NULL, FALSE};
+  g_autoptr(GPtrArray) rows = booth_store_export_rows(store, &q, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(rows->len, ==, 1);
+  BoothManifestRow *row = rows->pdata[0];
+  g_assert_cmpstr(row->file, ==, "old-1_chsi-upload.jpg");
+  g_assert_cmpstr(row->source, ==, photo);
+  g_assert_cmpuint(row->checks->len, ==, 1);
+  BoothManifestCheck *c = row->checks->pdata[0];
+  g_assert_cmpstr(c->name, ==, "tilt");
+  g_assert_cmpint(c->verdict, ==, BOOTH_VERDICT_OVERRIDDEN);
+  g_assert_cmpfloat(c->value, ==, 7);
+
+  /* Written into a folder, then marked: the next query without all finds nothing. */
+  g_autofree char *out = g_build_filename(tmp, "out", NULL);
+  g_assert_cmpint(mkdir(out, 0750), ==, 0);
+  int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_autoptr(GPtrArray) cleaned = g_ptr_array_new_with_free_func(g_free);
+  gint64 bytes = 0;
+  g_assert_true(booth_export_write(fd, out, "b-1", 1, rows, cleaned, &bytes, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(bytes, ==, 1);
+  g_assert_true(booth_store_export_mark(store, "b-1", 1, rows, &error));
+  g_assert_no_error(error);
+  g_autoptr(GPtrArray) again = booth_store_export_rows(store, &q, &error);
+  g_assert_cmpuint(again->len, ==, 0);
+  q.all = TRUE;
+  g_autoptr(GPtrArray) all = booth_store_export_rows(store, &q, &error);
+  g_assert_cmpuint(all->len, ==, 1);
+  g_autoptr(BoothRecord) marked = booth_store_get(store, "old-1", &error);
+  g_assert_cmpstr(marked->exported, ==, "b-1");
+
+  /* The photo changed in the store: refused by name, and nothing is left in the folder. */
+  g_assert_true(g_file_set_contents(photo, "b", 1, NULL));
+  g_assert_false(booth_export_write(fd, out, "b-2", 1, all, cleaned, &bytes, &error));
+  g_assert_error(error, BOOTH_ERROR, BOOTH_ERROR_STORAGE);
+  g_assert_nonnull(strstr(error->message, "damaged"));
+  g_autofree char *partial = g_build_filename(out, ".b-2.partial", NULL);
+  g_assert_false(g_file_test(partial, G_FILE_TEST_EXISTS));
+  close(fd);
+  g_clear_pointer(&store, booth_store_free);
+  rm_rf(tmp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1955,5 +2047,6 @@ main(int argc, char **argv)
   g_test_add_func("/store/full-disk", test_full_disk);
   g_test_add_func("/store/read-only-later", test_read_only_later);
   g_test_add_func("/store/db-advice", test_db_advice);
+  g_test_add_func("/store/upgrade-v1-and-export", test_upgrade_v1);
   return g_test_run();
 }
