@@ -7,8 +7,7 @@
  *             manifest.csv, manifest.json, SHA256SUMS, the photos), each photo written from
  *             the database and its SHA-256 checked against the one the booth recorded; the
  *             batch is written under a hidden name, fsynced, then renamed;
- *   report    the day across rooms: per room and day, sessions, overrides, attempts, the first
- *             and last commit, and the sessions per hour. */
+ *   report    the day report across rooms (collect-report.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -20,12 +19,16 @@
 #include <unistd.h>
 
 #include "boothd-build.h"
+#include "collect.h"
 #include "error.h"
 #include "manifest.h"
 
 static char *opt_database;
 static char *opt_since;
 static char *opt_booth;
+static char *opt_day;
+static char *opt_schedule;
+static gboolean opt_json;
 
 static int
 usage(const char *fmt, const char *arg)
@@ -52,8 +55,8 @@ connect_db(void)
   return pg;
 }
 
-static PGresult *
-query(PGconn *pg, const char *sql, int n, const char *const *params)
+PGresult *
+collect_query(PGconn *pg, const char *sql, int n, const char *const *params)
 {
   PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
   if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -82,7 +85,7 @@ static int
 run_progress(PGconn *pg)
 {
   const char *params[] = {since_param()};
-  PGresult *res = query(
+  PGresult *res = collect_query(
       pg,
       "SELECT b.booth_id, b.room, count(s.session_id),"
       " (SELECT count(*) FROM booth.photos p WHERE p.booth_id = b.booth_id),"
@@ -109,52 +112,6 @@ run_progress(PGconn *pg)
     total += atol(PQgetvalue(res, r, 2));
   }
   printf("%d booths, %ld sessions\n", PQntuples(res), total);
-  PQclear(res);
-  return 0;
-}
-
-/* ---- report ---- */
-
-static int
-run_report(PGconn *pg)
-{
-  const char *params[] = {since_param()};
-  PGresult *res =
-      query(pg,
-            "WITH x AS (SELECT s.booth_id, b.room, to_char(s.committed_at, 'YYYY-MM-DD') AS day,"
-            "  to_char(s.committed_at, 'HH24') AS hour, s.committed_at, s.attempts,"
-            "  cardinality(s.overrides) > 0 AS overridden"
-            "  FROM booth.sessions s JOIN booth.booths b USING (booth_id)"
-            "  WHERE s.committed_at >= $1::timestamptz),"
-            " h AS (SELECT day, booth_id, string_agg(hour || ':00 ' || n, ', ' ORDER BY hour) AS"
-            "  per_hour FROM (SELECT day, booth_id, hour, count(*) AS n FROM x GROUP BY 1, 2, 3) y"
-            "  GROUP BY 1, 2)"
-            " SELECT x.day, x.room, x.booth_id, count(*), count(*) FILTER (WHERE overridden),"
-            " round(avg(x.attempts), 2), to_char(min(x.committed_at), 'HH24:MI'),"
-            " to_char(max(x.committed_at), 'HH24:MI'), h.per_hour"
-            " FROM x JOIN h USING (day, booth_id)"
-            " GROUP BY x.day, x.room, x.booth_id, h.per_hour ORDER BY 1, 2, 3",
-            1, params);
-  if (!res)
-    return 1;
-  const char *day = "";
-  long sessions = 0, overrides = 0;
-  for (int r = 0; r < PQntuples(res); r++) {
-    if (strcmp(day, PQgetvalue(res, r, 0)) != 0) {
-      day = PQgetvalue(res, r, 0);
-      printf("%s%s\n", r ? "\n" : "", day);
-      printf("  %-16s %-16s %8s %9s %8s  %-11s\n", "room", "booth", "sessions", "overrides",
-             "attempts", "from-to");
-    }
-    printf("  %-16s %-16s %8s %9s %8s  %s-%s\n    per hour: %s\n", PQgetvalue(res, r, 1),
-           PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4),
-           PQgetvalue(res, r, 5), PQgetvalue(res, r, 6), PQgetvalue(res, r, 7),
-           PQgetvalue(res, r, 8));
-    sessions += atol(PQgetvalue(res, r, 3));
-    overrides += atol(PQgetvalue(res, r, 4));
-  }
-  printf("%sall rooms: %ld sessions, %ld committed with an override\n", PQntuples(res) ? "\n" : "",
-         sessions, overrides);
   PQclear(res);
   return 0;
 }
@@ -200,13 +157,14 @@ static gboolean
 add_checks(PGconn *pg, BoothManifestRow *row, const char *overrides)
 {
   const char *params[] = {row->booth, row->session_id, row->profile};
-  PGresult *res = query(pg,
-                        "SELECT c->>'name', c->>'value', coalesce(c->>'unit', ''),"
-                        " coalesce((c->>'pass')::boolean, false)"
-                        " FROM booth.sessions s, jsonb_array_elements(CASE WHEN"
-                        " jsonb_typeof(s.checks -> $3) = 'array' THEN s.checks -> $3"
-                        " ELSE '[]'::jsonb END) c WHERE s.booth_id = $1 AND s.session_id = $2",
-                        3, params);
+  PGresult *res =
+      collect_query(pg,
+                    "SELECT c->>'name', c->>'value', coalesce(c->>'unit', ''),"
+                    " coalesce((c->>'pass')::boolean, false)"
+                    " FROM booth.sessions s, jsonb_array_elements(CASE WHEN"
+                    " jsonb_typeof(s.checks -> $3) = 'array' THEN s.checks -> $3"
+                    " ELSE '[]'::jsonb END) c WHERE s.booth_id = $1 AND s.session_id = $2",
+                    3, params);
   if (!res)
     return FALSE;
   for (int r = 0; r < PQntuples(res); r++) {
@@ -272,18 +230,18 @@ static int
 run_export(PGconn *pg, const char *dir)
 {
   const char *params[] = {since_param(), opt_booth};
-  PGresult *res =
-      query(pg,
-            "SELECT s.booth_id, b.room, s.session_id, encode(s.code, 'hex'), s.operator,"
-            " (extract(epoch FROM s.started_at) * 1000000)::bigint,"
-            " (extract(epoch FROM s.code_at) * 1000000)::bigint,"
-            " (extract(epoch FROM s.committed_at) * 1000000)::bigint, s.attempts, s.overrides,"
-            " p.profile, p.file, p.bytes, p.sha256"
-            " FROM booth.sessions s JOIN booth.booths b USING (booth_id)"
-            " JOIN booth.photos p USING (booth_id, session_id)"
-            " WHERE s.committed_at >= $1::timestamptz AND ($2::text IS NULL OR s.booth_id = $2)"
-            " ORDER BY s.committed_at, s.booth_id, s.session_id, p.profile",
-            2, params);
+  PGresult *res = collect_query(
+      pg,
+      "SELECT s.booth_id, b.room, s.session_id, encode(s.code, 'hex'), s.operator,"
+      " (extract(epoch FROM s.started_at) * 1000000)::bigint,"
+      " (extract(epoch FROM s.code_at) * 1000000)::bigint,"
+      " (extract(epoch FROM s.committed_at) * 1000000)::bigint, s.attempts, s.overrides,"
+      " p.profile, p.file, p.bytes, p.sha256"
+      " FROM booth.sessions s JOIN booth.booths b USING (booth_id)"
+      " JOIN booth.photos p USING (booth_id, session_id)"
+      " WHERE s.committed_at >= $1::timestamptz AND ($2::text IS NULL OR s.booth_id = $2)"
+      " ORDER BY s.committed_at, s.booth_id, s.session_id, p.profile",
+      2, params);
   if (!res)
     return 1;
   g_autoptr(GPtrArray) rows =
@@ -384,12 +342,17 @@ main(int argc, char **argv)
       {"since", 0, 0, G_OPTION_ARG_STRING, &opt_since,
        "Only sessions committed at or after this time (2026-06-18 or '2026-06-18 08:00')", "TIME"},
       {"booth", 0, 0, G_OPTION_ARG_STRING, &opt_booth, "export: only this booth", "ID"},
+      {"day", 0, 0, G_OPTION_ARG_STRING, &opt_day, "report: the day (default today)", "YYYY-MM-DD"},
+      {"schedule", 0, 0, G_OPTION_ARG_FILENAME, &opt_schedule,
+       "report: the schedule to count by (default the installed schedule.conf)", "FILE"},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "report: as JSON", NULL},
       {0}};
   g_autoptr(GOptionContext) ctx = g_option_context_new("progress | report | export DIR");
   g_option_context_set_summary(
       ctx, "The several-rooms collection in the central database:\n"
            "  progress     every booth: room, sessions and photos held, last commit, last sync\n"
-           "  report       the day across rooms: sessions, overrides, attempts, per hour\n"
+           "  report       the day report of every room and of them all: committed, retakes,\n"
+           "               overrides, code to commit, per slot of the schedule and per hour\n"
            "  export DIR   one batch for the whole school in the booth export's format");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
@@ -407,7 +370,7 @@ main(int argc, char **argv)
   if (!pg)
     return 3;
   int status = g_str_equal(cmd, "progress") ? run_progress(pg)
-               : g_str_equal(cmd, "report") ? run_report(pg)
+               : g_str_equal(cmd, "report") ? collect_report(pg, opt_day, opt_schedule, opt_json)
                                             : run_export(pg, argv[2]);
   PQfinish(pg);
   return status;

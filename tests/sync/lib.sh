@@ -155,12 +155,17 @@ conninfo() {
 }
 
 # store_make N SESSIONS: booth N's state folder $WORK/booth$N with SESSIONS more commits.
+# The day the stores' sessions start on, from 08:30 UTC, 25 s apart (the tests run in UTC).
+DAY=2026-05-28
+DAY_START=1779926400
+export TZ=UTC
+
 # The photos: a real portrait (HivisionIDPhotos, 76 KB) for chsi-upload and the same at half
 # size and quality 60 (about 16 KB) for chsi-final.
 store_make() {
   local upload=$BOOTH_SOURCE_ROOT/tests/data/portraits/test3.jpg
   "$MAKE_STORE" "$WORK/booth$1" "$2" "$upload" "$WORK/final.jpg" --tag "room-$1" \
-    --start $((1780000000 + $1 * 100000)) 2>>"$WORK/make-store$1.log"
+    --start $((DAY_START + 8 * 3600 + 1800 + $1 * 7)) 2>>"$WORK/make-store$1.log"
 }
 
 # booth_start N: a private bus and boothd (no camera) serving $WORK/booth$N.

@@ -9,6 +9,10 @@
 # on the central side.
 source "$(dirname "$0")/lib.sh"
 sync_init
+# json EXPR: evaluates a Python expression over the JSON document on stdin, bound to d.
+json() {
+  python3 -c 'import json, sys; d = json.load(sys.stdin); print(json.dumps(eval(sys.argv[1])))' "$1"
+}
 SESSIONS=${SYNC_SESSIONS:-250}
 
 t0=$SECONDS
@@ -120,10 +124,21 @@ collect() {
 expect_exit 0 collect progress
 expect_match "$OUT" "^room-3 +至善楼 201 +$SESSIONS +$((SESSIONS * 2)) " "progress: booth 3"
 expect_match "$OUT" "^4 booths, $((SESSIONS * 4)) sessions$" "progress: the total"
-expect_exit 0 collect report
-expect_match "$OUT" "all rooms: $((SESSIONS * 4)) sessions, $(((SESSIONS + 4) / 5 * 4)) committed with an override" \
-  "report: every room's sessions and overrides"
-expect_match "$OUT" "至善楼 116 +room-2 +$SESSIONS " "report: a room"
+expect_exit 0 collect report --day "$DAY"
+expect_match "$OUT" "^至善楼 116 \(room-2\) +$SESSIONS " "report: a room"
+expect_match "$OUT" "^all rooms +$((SESSIONS * 4)) " "report: all rooms"
+expect_exit 0 collect report --day "$DAY" --json
+# The counts against the stores, read with sqlite3.
+retakes=0
+for n in 1 2 3 4; do
+  retakes=$((retakes + $(sqlite3 -batch -noheader "$WORK/booth$n/records.db" \
+    "SELECT sum(attempts - 1) FROM sessions WHERE status = 'committed'")))
+done
+expect_eq "$(json 'd["collection"]["committed"], d["collection"]["overridden"], d["collection"]["retakes"], len(d["rooms"])' <<<"$OUT")" \
+  "[$((SESSIONS * 4)), $(((SESSIONS + 4) / 5 * 4)), $retakes, 4]" \
+  "report --json: committed, overridden and retakes of all rooms, and four rooms"
+expect_eq "$(json 'sum(h["committed"] for h in d["collection"]["hours"])' <<<"$OUT")" $((SESSIONS * 4)) \
+  "report --json: the hours add up"
 mkdir "$WORK/school" "$WORK/room1"
 expect_exit 0 collect export "$WORK/school"
 batch=$(find "$WORK/school" -mindepth 1 -maxdepth 1 -name 'collection_*')
