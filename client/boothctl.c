@@ -296,6 +296,25 @@ run_status(Boothctl *ctl)
     return boothctl_report_error(ctl, error);
 
   g_autoptr(GVariant) properties = g_variant_get_child_value(reply, 0);
+  /* boothsync's progress, when it runs beside boothd: shown as one more property, Sync. */
+  g_autoptr(GVariant) sync = g_dbus_connection_call_sync(
+      ctl->bus, BOOTH_SYNC_BUS_NAME, BOOTH_SYNC_OBJECT_PATH, "org.freedesktop.DBus.Properties",
+      "GetAll", g_variant_new("(s)", BOOTH_SYNC_INTERFACE), G_VARIANT_TYPE("(a{sv})"),
+      G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL, NULL);
+  if (sync != NULL) {
+    g_auto(GVariantBuilder) all = G_VARIANT_BUILDER_INIT(G_VARIANT_TYPE_VARDICT);
+    GVariantIter it;
+    const char *key;
+    GVariant *value;
+    g_variant_iter_init(&it, properties);
+    while (g_variant_iter_next(&it, "{&sv}", &key, &value)) {
+      g_variant_builder_add(&all, "{sv}", key, value);
+      g_variant_unref(value);
+    }
+    g_variant_builder_add(&all, "{sv}", "Sync", g_variant_get_child_value(sync, 0));
+    g_variant_unref(properties);
+    properties = g_variant_ref_sink(g_variant_builder_end(&all));
+  }
   if (ctl->json)
     boothctl_print_json(ctl, properties);
   else

@@ -448,6 +448,52 @@ print_framing(GVariant *framing)
   print_other_keys(2, framing, known);
 }
 
+static void
+print_duration_field(guint indent, const char *label, gint64 usec)
+{
+  gint64 s = usec / G_USEC_PER_SEC;
+  if (s >= 3600)
+    print_fieldf(indent, label, "%" G_GINT64_FORMAT " h %02" G_GINT64_FORMAT " min", s / 3600,
+                 s / 60 % 60);
+  else if (s >= 60)
+    print_fieldf(indent, label, "%" G_GINT64_FORMAT " min %02" G_GINT64_FORMAT " s", s / 60,
+                 s % 60);
+  else
+    print_fieldf(indent, label, "%" G_GINT64_FORMAT " s", s);
+}
+
+/* boothsync's State and Progress, when it runs. */
+static void
+print_sync(GVariant *sync)
+{
+  static const char *const known[] = {"booth_id",     "synced",        "pending",
+                                      "synced_up_to", "last_sync_at",  "lag",
+                                      "last_error",   "last_error_at", NULL};
+  if (sync == NULL)
+    return;
+  const char *state = boothctl_lookup_string(sync, "State");
+  g_autoptr(GVariant) p = g_variant_lookup_value(sync, "Progress", G_VARIANT_TYPE_VARDICT);
+  if (p == NULL) {
+    print_field(0, "Sync:", state != NULL ? state : "?");
+    return;
+  }
+  const char *booth = boothctl_lookup_string(p, "booth_id");
+  print_fieldf(0, "Sync:", "%s (booth %s)", state != NULL ? state : "?",
+               booth != NULL && *booth ? booth : "not yet known");
+  gint64 synced = 0, pending = 0, lag = 0;
+  boothctl_lookup_int(p, "synced", &synced);
+  boothctl_lookup_int(p, "pending", &pending);
+  print_fieldf(2, "synced", "%" G_GINT64_FORMAT " sessions", synced);
+  print_time_field(2, "synced up to", p, "synced_up_to");
+  print_fieldf(2, "pending", "%" G_GINT64_FORMAT " sessions", pending);
+  if (boothctl_lookup_int(p, "lag", &lag) && lag > 0)
+    print_duration_field(2, "lag", lag);
+  print_time_field(2, "last sync", p, "last_sync_at");
+  const char *err = boothctl_lookup_string(p, "last_error");
+  print_field(2, "last error", err != NULL && *err ? err : "none");
+  print_other_keys(2, p, known);
+}
+
 void
 boothctl_print_status(GVariant *properties)
 {
@@ -469,6 +515,8 @@ boothctl_print_status(GVariant *properties)
     print_field(0, "Stats:", "");
     print_other_keys(2, stats, none);
   }
+  g_autoptr(GVariant) sync = g_variant_lookup_value(properties, "Sync", G_VARIANT_TYPE_VARDICT);
+  print_sync(sync);
 }
 
 static char *

@@ -22,8 +22,10 @@
 /* ---- who calls ---- */
 
 /* The caller's name and uid, and whether it may operate the booth: root, boothd's own user,
- * or a member of allowed_group. Membership is read from the group database, not the caller's
- * process: a booth operator added to the group needs no new login for the daemon to see it. */
+ * or a member of allowed_group; and whether it may read the records: those, and members of
+ * boothd's own group (boothsync), which may read the photos anyway. Membership is read from
+ * the group database, not the caller's process: a booth operator added to the group needs no
+ * new login for the daemon to see it. */
 static gboolean
 caller_identify(BoothService *svc, sd_bus_message *call, BoothCaller *caller, GError **error)
 {
@@ -47,6 +49,13 @@ caller_identify(BoothService *svc, sd_bus_message *call, BoothCaller *caller, GE
     caller->authorized = pw->pw_gid == g->gr_gid;
     for (char **m = g->gr_mem; *m && !caller->authorized; m++)
       caller->authorized = strcmp(*m, pw->pw_name) == 0;
+  }
+  caller->reader = caller->authorized;
+  const struct group *own = caller->reader || !pw ? NULL : getgrgid(getegid());
+  if (own) {
+    caller->reader = pw->pw_gid == own->gr_gid;
+    for (char **m = own->gr_mem; *m && !caller->reader; m++)
+      caller->reader = strcmp(*m, pw->pw_name) == 0;
   }
   return TRUE;
 }
@@ -115,14 +124,14 @@ options_read(sd_bus_message *m, const char *method, const OptionSpec *specs, Opt
       case 'u':
         r = sd_bus_message_read_basic(m, 'u', &v->u);
         break;
+      case 'x':
+        r = sd_bus_message_read_basic(m, 'x', &v->x);
+        break;
       case 'd':
         r = sd_bus_message_read_basic(m, 'd', &v->d);
         break;
       case 's':
         r = sd_bus_message_read_basic(m, 's', &v->s);
-        break;
-      case 'x':
-        r = sd_bus_message_read_basic(m, 'x', &v->x);
         break;
       case 'a':
         if (contents[1] == 's') {
@@ -345,13 +354,19 @@ method_list_records(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
   (void)e;
   static const OptionSpec specs[] = {
-      {"limit", "u"}, {"status", "s"}, {"session_id", "s"}, {NULL, NULL}};
+      {"limit", "u"}, {"status", "s"}, {"session_id", "s"}, {"started_after", "x"}, {NULL, NULL}};
   BoothService *svc = userdata;
   OptionValue v[G_N_ELEMENTS(specs)] = {0};
   BoothCaller caller;
-  if (request_begin(svc, m, specs, v, &caller))
-    booth_records_list(svc->booth, &caller, v[0].set ? v[0].u : 100, v[1].s, v[2].s, list_done,
-                       request_new(svc, m));
+  if (!request_begin(svc, m, specs, v, &caller))
+    return 1;
+  if (v[3].set && v[3].x < 0) {
+    sd_bus_reply_method_errorf(m, booth_error_dbus_name(BOOTH_ERROR_INVALID_ARGUMENT),
+                               "started_after must be 0 or more (microseconds since 1970)");
+    return 1;
+  }
+  booth_records_list(svc->booth, &caller, v[0].set ? v[0].u : 100, v[1].s, v[2].s,
+                     v[3].set ? v[3].x : -1, list_done, request_new(svc, m));
   return 1;
 }
 

@@ -33,11 +33,14 @@ typedef enum {
 const char *booth_state_name(BoothState s);
 
 /* Who calls a method. name identifies the caller for ownership (a unique bus name, or any
- * stable id); authorized says whether it may operate the booth. */
+ * stable id); authorized says whether it may operate the booth; reader, whether it may read
+ * the records without operating the booth (a member of boothd's own group, which reads the
+ * photos anyway: boothsync). */
 typedef struct {
   const char *name;
   guint32 uid;
   gboolean authorized;
+  gboolean reader;
 } BoothCaller;
 
 /* What changed, for listeners that show it. */

@@ -887,7 +887,8 @@ typedef struct {
   Call *retry; /* or a Commit retry, answered from the record */
   guint limit;
   char *status;
-  char *session_id; /* one session's record, or none */
+  char *session_id;     /* one session's record, or none */
+  gint64 started_after; /* oldest first from there; negative: newest first */
   GPtrArray *records;
   GError *error;
 } ListJob;
@@ -897,7 +898,9 @@ list_work(Booth *b, gpointer data)
 {
   ListJob *j = data;
   if (!j->session_id) {
-    j->records = booth_store_list(b->store, j->limit, j->status, &j->error);
+    j->records = j->started_after >= 0 ? booth_store_list_after(b->store, j->started_after,
+                                                                j->limit, j->status, &j->error)
+                                       : booth_store_list(b->store, j->limit, j->status, &j->error);
     return;
   }
   j->records = g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_free);
@@ -952,16 +955,18 @@ commit_retry(Booth *b, Call *c)
 {
   ListJob *j = g_new0(ListJob, 1);
   j->session_id = g_strdup(c->session_id);
+  j->started_after = -1;
   j->retry = c;
   booth_job_run(b, list_work, list_done, j);
 }
 
 void
 booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
-                   const char *session_id, BoothRecordsDone done, gpointer data)
+                   const char *session_id, gint64 started_after, BoothRecordsDone done,
+                   gpointer data)
 {
   g_assert(b && caller && done);
-  if (!caller->authorized) {
+  if (!caller->authorized && !caller->reader) {
     g_autoptr(GError) error = g_error_new(
         BOOTH_ERROR, BOOTH_ERROR_DENIED,
         "user %u may not operate the booth: add the user to group '%s' (or run as root)",
@@ -976,6 +981,7 @@ booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char 
   j->limit = limit == 0 ? 10000 : MIN(limit, 10000);
   j->status = g_strdup(status);
   j->session_id = g_strdup(session_id);
+  j->started_after = started_after;
   booth_job_run(b, list_work, list_done, j);
 }
 

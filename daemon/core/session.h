@@ -80,9 +80,12 @@ void booth_session_commit(Booth *b, const BoothCaller *caller, gboolean override
 void booth_session_cancel(Booth *b, const BoothCaller *caller, BoothDone done, gpointer data);
 
 /* Records, newest first: at most limit (0 or more than 10000: 10000); status and session_id
- * NULL for any. -> BoothRecord*. */
+ * NULL for any. With started_after 0 or more, only those that started after it, oldest first
+ * (a reader pages forward); negative leaves it out. Needs an authorized caller, or a reader
+ * (the records only). -> BoothRecord*. */
 void booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char *status,
-                        const char *session_id, BoothRecordsDone done, gpointer data);
+                        const char *session_id, gint64 started_after, BoothRecordsDone done,
+                        gpointer data);
 
 /* The candidate photo of profile (one of the booth's) for the caller's session: its durable
  * file in candidates/ opened read-only (O_RDONLY|O_CLOEXEC|O_NOFOLLOW), the very bytes a

@@ -48,6 +48,9 @@ static const char *const stmt_sql[STMT_N] = {
     [STMT_LIST_SESSIONS] = "SELECT " SESSION_COLUMNS " FROM sessions"
                            " WHERE ?1 IS NULL OR status = ?1"
                            " ORDER BY started_at DESC, rowid DESC LIMIT ?2",
+    [STMT_LIST_AFTER] = "SELECT " SESSION_COLUMNS " FROM sessions"
+                        " WHERE (?1 IS NULL OR status = ?1) AND started_at > ?3"
+                        " ORDER BY started_at, rowid LIMIT ?2",
     [STMT_LIST_FILES] = "SELECT profile, path, sha256, bytes, width, height, quality"
                         " FROM files WHERE session_id = ?1 ORDER BY profile",
     [STMT_ALL_FILES] = "SELECT session_id, path FROM files ORDER BY session_id, profile",
@@ -957,18 +960,20 @@ booth_store_get(BoothStore *s, const char *session_id, GError **error)
   return NULL;
 }
 
-GPtrArray *
-booth_store_list(BoothStore *s, guint limit, const char *status, GError **error)
+static GPtrArray *
+list_records(BoothStore *s, gboolean after, gint64 started_after, guint limit, const char *status,
+             GError **error)
 {
-  g_assert(s);
-
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)booth_record_free);
-  g_auto(BoothStoreStmtRef) st = booth_store_stmt(s, STMT_LIST_SESSIONS, error);
+  g_auto(BoothStoreStmtRef) st =
+      booth_store_stmt(s, after ? STMT_LIST_AFTER : STMT_LIST_SESSIONS, error);
   if (!st)
     return NULL;
   int rc = SQLITE_OK;
   bind_text(st, 1, status, &rc);
   bind_int64(st, 2, limit ? (gint64)limit : -1, &rc);
+  if (after)
+    bind_int64(st, 3, started_after, &rc);
   while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     BoothRecord *rec = record_from_row(s, st, error);
     if (!rec)
@@ -981,4 +986,19 @@ booth_store_list(BoothStore *s, guint limit, const char *status, GError **error)
     return NULL;
   }
   return g_steal_pointer(&out);
+}
+
+GPtrArray *
+booth_store_list(BoothStore *s, guint limit, const char *status, GError **error)
+{
+  g_assert(s);
+  return list_records(s, FALSE, 0, limit, status, error);
+}
+
+GPtrArray *
+booth_store_list_after(BoothStore *s, gint64 started_after, guint limit, const char *status,
+                       GError **error)
+{
+  g_assert(s);
+  return list_records(s, TRUE, started_after, limit, status, error);
 }

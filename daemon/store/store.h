@@ -131,6 +131,11 @@ gboolean booth_store_end(BoothStore *store, const char *session_id, const char *
 /* Records with their files, newest first; limit 0 means all; status NULL means any. */
 GPtrArray *booth_store_list(BoothStore *store, guint limit, const char *status, GError **error);
 
+/* Records that started after started_after (unix microseconds), oldest first: a reader pages
+ * forward by passing the last record's started_at. limit 0 means all; status NULL means any. */
+GPtrArray *booth_store_list_after(BoothStore *store, gint64 started_after, guint limit,
+                                  const char *status, GError **error);
+
 /* NULL with BOOTH_ERROR_NO_SESSION if the id is unknown. */
 BoothRecord *booth_store_get(BoothStore *store, const char *session_id, GError **error);
 

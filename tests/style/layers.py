@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The layers hold: dependencies point down (common <- daemon base <- camera, analysis,
-photo, store <- core <- bus <- the daemon's command line; clients see common/ only), nothing
+photo, store <- core <- bus <- the daemon's command line; clients and sync/ see common/ only), nothing
 under daemon/core/ names sd-bus or systemd, and every function a header declares is defined
 somewhere. Prints each violation with its file and line; exits 1 if there is any."""
 import os
@@ -21,6 +21,8 @@ def layer(path):
         return "common"
     if parts[0] == "client":
         return "client"
+    if parts[0] == "sync":
+        return "sync"
     if parts[0] != "daemon":
         return None
     if len(parts) == 2:
@@ -29,7 +31,7 @@ def layer(path):
 
 
 def sources():
-    for top in ("common", "daemon", "client"):
+    for top in ("common", "daemon", "client", "sync"):
         for dirpath, _, files in os.walk(top):
             for f in sorted(files):
                 if f.endswith((".c", ".h", ".cpp")):
@@ -62,9 +64,9 @@ for path in files:
         if not target:
             continue
         theirs = layer(target)
-        if mine == "client":
-            ok = theirs in ("client", "common")
-        elif theirs == "client":
+        if mine in ("client", "sync"):
+            ok = theirs in (mine, "common")
+        elif theirs in ("client", "sync"):
             ok = False
         else:
             ok = LEVELS[theirs] <= LEVELS[mine]

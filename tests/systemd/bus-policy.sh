@@ -28,6 +28,7 @@ bad() {
 
 if [[ -n ${XMLLINT:-} ]]; then
   "$XMLLINT" --noout "$BOOTH_DBUS_POLICY" || bad "policy is not well-formed XML"
+  "$XMLLINT" --noout "$BOOTH_SYNC_DBUS_POLICY" || bad "boothsync's policy is not well-formed XML"
 fi
 
 # write_config DIR: a bus like the system bus (the default policy of Debian's system.conf),
@@ -93,7 +94,7 @@ stop_last() {
 echo "acceptance:"
 dir=$tmp/accept
 mkdir -p "$dir/system.d" "$dir/services"
-cp "$BOOTH_DBUS_POLICY" "$dir/system.d/"
+cp "$BOOTH_DBUS_POLICY" "$BOOTH_SYNC_DBUS_POLICY" "$dir/system.d/"
 cp "$BOOTH_DBUS_ACTIVATION" "$dir/services/"
 write_config "$dir"
 start_bus "$dir"
@@ -102,6 +103,7 @@ start_bus "$dir"
 # the boothd identities on a machine where the package (sysusers) has not been installed.
 allowed='Failed to set fd limit'
 getent passwd boothd >/dev/null || allowed+='|Unknown username "boothd"'
+getent passwd boothsync >/dev/null || allowed+='|Unknown username "boothsync"'
 getent group boothd >/dev/null || allowed+='|Unknown group "boothd"'
 getent group "$BOOTH_OPERATOR_GROUP" >/dev/null || allowed+="|Unknown group \"$BOOTH_OPERATOR_GROUP\""
 sed 's|^|  dbus-daemon: |' "$dir/bus.log"
@@ -130,8 +132,10 @@ skip=''
 # Stand-ins that every Debian machine has: the daemon runs as "daemon", the booth group is
 # "video"; the stranger is nobody, the group member is nobody with that group added.
 daemon_user=daemon
+sync_user=bin
 booth_group=video
 getent passwd "$daemon_user" >/dev/null || skip="no user $daemon_user"
+getent passwd "$sync_user" >/dev/null || skip="no user $sync_user"
 booth_gid=$(getent group "$booth_group" | cut -d: -f3) || skip="no group $booth_group"
 if [[ -n $skip ]]; then
   echo "enforcement: skipped ($skip)"
@@ -141,7 +145,7 @@ fi
 echo "enforcement:"
 dir=$tmp/enforce
 mkdir -p "$dir/system.d"
-sed -e "s/user=\"boothd\"/user=\"$daemon_user\"/" -e "s/group=\"$BOOTH_OPERATOR_GROUP\"/group=\"$booth_group\"/" \
+sed -e "s/user=\"boothd\"/user=\"$daemon_user\"/" -e "s/user=\"boothsync\"/user=\"$sync_user\"/" -e "s/group=\"$BOOTH_OPERATOR_GROUP\"/group=\"$booth_group\"/" \
   "$BOOTH_DBUS_POLICY" >"$dir/system.d/$(basename "$BOOTH_DBUS_POLICY")"
 write_config "$dir"
 start_bus "$dir"
@@ -154,6 +158,8 @@ fi
 as_root=()
 as_daemon=("$SETPRIV" --reuid="$daemon_user" --regid="$(id -g "$daemon_user")" --clear-groups)
 as_stranger=("$SETPRIV" --reuid=nobody --regid=nogroup --clear-groups)
+# shellcheck disable=SC2034 # used by name
+as_sync=("$SETPRIV" --reuid="$sync_user" --regid=nogroup --clear-groups)
 # shellcheck disable=SC2034 # used by name
 as_member=("$SETPRIV" --reuid=nobody --regid=nogroup --groups="$booth_gid")
 
@@ -242,6 +248,11 @@ for who in as_stranger as_member as_root; do
   expect $want $who "$name" Cancel
   expect $want $who "$name" ListRecords 'a{sv}' 0
 done
+# boothsync's user reads the records and does nothing else.
+expect allow as_sync "$name" ListRecords 'a{sv}' 0
+expect deny as_sync "$name" StartSession 'a{sv}' 0
+expect deny as_sync "$name" Commit 'a{sv}' 0
+expect deny as_sync "$name" OpenCandidate s chsi-upload
 # Nothing else reaches the daemon for a stranger, whatever the interface.
 expect deny as_stranger org.example.Other Anything
 

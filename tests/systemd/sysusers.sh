@@ -67,6 +67,13 @@ if ((rc == 0)); then
   # The operators' group exists, and is not the group that owns (and may read) the photos.
   grep -qE '^booth-operators:x:[0-9]+:$' "$tmp/real/etc/group" ||
     { echo "FAIL: no empty group booth-operators"; fail=1; }
+  # boothsync reads the photos through group boothd, and nothing more.
+  grep -qE '^boothsync:x:[0-9]+:[0-9]+:[^:]*:/var/lib/boothsync:' "$tmp/real/etc/passwd" ||
+    { echo "FAIL: no boothsync user with home /var/lib/boothsync"; fail=1; }
+  grep -qE '^boothd:x:[0-9]+:(.*,)?boothsync(,.*)?$' "$tmp/real/etc/group" ||
+    { echo "FAIL: boothsync is not a member of boothd"; fail=1; }
+  grep -qE '^(video|booth-operators):x:[0-9]+:(.*,)?boothsync' "$tmp/real/etc/group" &&
+    { echo "FAIL: boothsync is in video or booth-operators"; fail=1; }
 elif ((EUID != 0)); then
   echo "  (not root: systemd-sysusers cannot write a scratch root here; dry runs only)"
 else

@@ -10,7 +10,8 @@ max=${BOOTH_SECURITY_MAX:-2.5}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-unit=$tmp/boothd.service
+name=$(basename "$BOOTH_UNIT")
+unit=$tmp/$name
 sed -E "s|^(ExecStart=)[^ ]+|\\1$BOOTH_UNIT_EXEC|" "$BOOTH_UNIT" >"$unit"
 
 rc=0
@@ -22,13 +23,13 @@ if ((rc != 0)); then
 fi
 # The items still counted against the unit, then the verdict line.
 grep -E '^✗' <<<"$out" || true
-line=$(grep -E 'Overall exposure level for boothd.service:' <<<"$out") || {
+line=$(grep -E "Overall exposure level for $name:" <<<"$out") || {
   printf '%s\n' "$out"
   echo "FAIL: no overall exposure line"
   exit 1
 }
 echo "$line"
-score=$(sed -E 's/.*boothd\.service: ([0-9]+\.[0-9]+).*/\1/' <<<"$line")
+score=$(sed -E 's/.*\.service: ([0-9]+\.[0-9]+).*/\1/' <<<"$line")
 if awk -v s="$score" -v m="$max" 'BEGIN { exit !(s > m) }'; then
   echo "FAIL: exposure $score is above $max"
   exit 1

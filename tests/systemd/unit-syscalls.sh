@@ -21,40 +21,8 @@ if ((EUID == 0)); then
 fi
 
 # --- the set the unit allows ----------------------------------------------------------
-# resolve SET...: the system calls in the named sets (and single calls), groups expanded.
-resolve() {
-  local item
-  for item in "$@"; do
-    if [[ $item != @* ]]; then
-      echo "$item"
-      continue
-    fi
-    "$SYSTEMD_ANALYZE" syscall-filter --no-pager "$item" |
-      awk '/^@/ || /^ *#/ || NF == 0 { next } { print $1 }' |
-      while read -r s; do resolve "$s"; done
-  done
-}
-# As systemd does: the first line is an allow list, and each later line adds calls (a plain
-# list) or takes them away (~list), in the order they come.
-allow=() deny=()
-: >"$tmp/allowed"
-while IFS= read -r value; do
-  if [[ $value == ~* ]]; then
-    ((${#allow[@]})) || { echo "FAIL: the unit's first SystemCallFilter= is not an allow list"; exit 1; }
-    read -ra words <<<"${value#\~}"
-    deny+=("${words[@]}")
-    resolve "${words[@]}" | sort -u >"$tmp/set"
-    comm -23 "$tmp/allowed" "$tmp/set" >"$tmp/next"
-  else
-    read -ra words <<<"$value"
-    allow+=("${words[@]}")
-    resolve "${words[@]}" | sort -u >"$tmp/set"
-    sort -u "$tmp/allowed" "$tmp/set" >"$tmp/next"
-  fi
-  mv "$tmp/next" "$tmp/allowed"
-done < <(sed -n 's/^SystemCallFilter=//p' "$BOOTH_UNIT")
-((${#allow[@]})) || { echo "FAIL: the unit has no SystemCallFilter= allow list"; exit 1; }
-echo "the unit allows $(wc -l <"$tmp/allowed") system calls (${allow[*]} less ${deny[*]:-nothing})"
+source "$(dirname "$0")/syscalls.sh"
+unit_allowed_syscalls "$BOOTH_UNIT" "$tmp/allowed" || exit 1
 
 # --- the daemon, traced ---------------------------------------------------------------
 mkdir -p "$tmp/cam" "$tmp/run"

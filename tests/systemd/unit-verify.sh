@@ -12,7 +12,8 @@ set -euo pipefail
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-unit=$tmp/boothd.service
+name=$(basename "$BOOTH_UNIT")
+unit=$tmp/$name
 # Only the binary's path changes: everything else is verified as it will be installed.
 sed -E "s|^(ExecStart=)[^ ]+|\\1$BOOTH_UNIT_EXEC|" "$BOOTH_UNIT" >"$unit"
 grep -q "^ExecStart=$BOOTH_UNIT_EXEC " "$unit" || { echo "ExecStart= line not found"; exit 1; }
@@ -24,8 +25,8 @@ if ((rc != 0)); then
   echo "FAIL: systemd-analyze verify exited with $rc"
   exit 1
 fi
-if grep -q 'boothd' <<<"$out"; then
-  echo "FAIL: systemd-analyze verify complained about boothd.service"
+if grep -q "${name%.service}" <<<"$out"; then
+  echo "FAIL: systemd-analyze verify complained about $name"
   exit 1
 fi
-echo "boothd.service verified"
+echo "$name verified"

@@ -13,9 +13,9 @@
 #define CODE1 "XJM1:8GvQ2mZrT0c4pL7wq9YbE3sNdKfA6uHx1JtVnR5oW2iC0lM8eDgB7yPzS4hQ"
 #define CODE2 "XJM1:Nw3Lk9Qf2Xr7Tz0bVc5Ym8Hd1Gs6Ja4Pe9Ku2Io7Ry3Wt0Ex5Zq8Lb1Mn6Vc2"
 
-static const BoothCaller OPERATOR = {":1.1", 0, TRUE};
-static const BoothCaller FRONTEND = {":1.2", 0, TRUE};
-static const BoothCaller STRANGER = {":1.3", 4242, FALSE};
+static const BoothCaller OPERATOR = {":1.1", 0, TRUE, FALSE};
+static const BoothCaller FRONTEND = {":1.2", 0, TRUE, FALSE};
+static const BoothCaller STRANGER = {":1.3", 4242, FALSE, FALSE};
 
 typedef struct {
   char *dir;
@@ -291,7 +291,7 @@ static BoothRecord *
 record_of(Fixture *f, const char *id)
 {
   Answer a = {0};
-  booth_records_list(f->booth, &OPERATOR, 1, NULL, id, got_records, &a);
+  booth_records_list(f->booth, &OPERATOR, 1, NULL, id, -1, got_records, &a);
   await(&a, NULL);
   g_assert_nonnull(a.record);
   return a.record;
