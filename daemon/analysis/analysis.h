@@ -17,10 +17,11 @@ typedef struct {
   BoothFrame *frame;
   int width, height;
   char *origin;
-  GPtrArray *codes;     /* BoothQrCode*, in frame coordinates */
-  int qr_scale;         /* the frame was reduced by this factor for QR */
-  GArray *faces;        /* BoothFace, largest first, in frame coordinates */
-  BoothFraming framing; /* for the analyzer's profile */
+  GPtrArray *codes;       /* BoothQrCode*, in frame coordinates */
+  int qr_scale;           /* the frame was reduced by this factor for QR */
+  GArray *faces;          /* BoothFace, largest first, in frame coordinates */
+  gboolean faces_tracked; /* from the last frame's, not the full search (a stream's) */
+  BoothFraming framing;   /* for the analyzer's profile */
   gint64 luma_us, qr_us, face_us, framing_us, total_us;
 } BoothAnalysis;
 
@@ -44,6 +45,14 @@ BoothAnalyzer *booth_analyzer_new(const BoothAnalyzerOptions *options, GError **
 void booth_analyzer_free(BoothAnalyzer *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalyzer, booth_analyzer_free)
 BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
+/* TRUE: from the next run on, frames are a camera's stream, one much like the last. Faces are
+ * then tracked from frame to frame (booth_face_detector_track), with the full search on the
+ * first frame, on a new scene (the frame's 16x16 block means differ from the last frame's by
+ * more than 12 grey levels on average), whenever a face is lost, on every 30th frame while a
+ * face is in view and on every 10th while none is; zxing-cpp reads every frame and ZBar every
+ * third that has no full face search. FALSE (the default): every frame gets the full search
+ * and both readers, as a capture needs. */
+void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
 /* Framing of frame for p, from faces already found on it (no second detection). */
