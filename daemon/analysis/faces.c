@@ -26,8 +26,8 @@
  * that between two frames of a camera at 15 to 30 frames a second. */
 #define TRACK_MARGIN 0.5
 #define TRACK_GROWTH 1.25
-/* A face whose box moved and grew by at most this share of its width keeps its eyes, moved with
- * the box, instead of a new eye search. */
+/* A face whose box moved and grew by at most this share of its width keeps its last box and
+ * eyes, without a new eye search. */
 #define TRACK_STILL 0.03
 /* Block means go up to this factor (faces up to 64 windows wide); bilinear does the rest. */
 #define MAX_BLOCK 64
@@ -393,12 +393,17 @@ booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, i
         best = o, from = &g_array_index(last, BoothFace, j);
     }
     double tol = TRACK_STILL * f->box.width;
-    if (from && from->eye_left.found && from->eye_right.found &&
-        ABS(f->box.x - from->box.x) <= tol && ABS(f->box.y - from->box.y) <= tol &&
+    if (from && ABS(f->box.x - from->box.x) <= tol && ABS(f->box.y - from->box.y) <= tol &&
         ABS(f->box.width - from->box.width) <= tol) {
-      double dx = f->box.x - from->box.x, dy = f->box.y - from->box.y;
-      f->eye_left = (BoothPoint){from->eye_left.x + dx, from->eye_left.y + dy, TRUE};
-      f->eye_right = (BoothPoint){from->eye_right.x + dx, from->eye_right.y + dy, TRUE};
+      /* Held still: the last box and eyes stand, so a still student's framing does not
+       * flicker with the detector's pixel or two of jitter. */
+      int neighbors = f->neighbors;
+      *f = *from;
+      f->neighbors = neighbors;
+      if (!f->eye_left.found || !f->eye_right.found) {
+        f->eye_left = f->eye_right = (BoothPoint){0, 0, FALSE};
+        find_eyes(d, luma, stride, f);
+      }
     } else {
       find_eyes(d, luma, stride, f);
     }

@@ -53,8 +53,8 @@ GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int wi
 /* The faces of the last frame (as booth_face_detector_run or this function returned them) found
  * again near where they were, each within half its width of its last box and at 0.8 to 1.25
  * times its last size, on a reduced copy of that part of the frame only; a face that has not
- * moved keeps its eyes (moved with the box) without a new eye search. NULL when last is empty
- * or any face of it is not found again: the caller then runs the full search. New faces are not
- * looked for: run the full search now and then. */
+ * moved (by 3% of its width) keeps its last box and eyes, without a new eye search. NULL when last
+ * is empty or any face of it is not found again: the caller then runs the full search. New faces
+ * are not looked for: run the full search now and then. */
 GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                   int stride, double min_face, const GArray *last);
