@@ -45,6 +45,11 @@ BoothAnalyzer *booth_analyzer_new(const BoothAnalyzerOptions *options, GError **
 void booth_analyzer_free(BoothAnalyzer *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalyzer, booth_analyzer_free)
 BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
+/* A second analyzer made like a (the same options and current profile; the cascades loaded
+ * again), for a helper thread to use while a works on something else: both cores on one
+ * capture. Made on the first call and kept with a, which frees it; each call sets its profile
+ * to a's. NULL and an error when the cascades cannot be read again. */
+BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
 /* TRUE: from the next run on, frames are a camera's stream, one much like the last. Faces are
  * then tracked from frame to frame (booth_face_detector_track), with the full search on the
  * first frame, on a new scene (the frame's 16x16 block means differ from the last frame's by

@@ -8,6 +8,8 @@
 
 struct BoothAnalyzer {
   BoothAnalyzerOptions options;
+  char *cascade_dir;   /* the options', kept for a twin */
+  BoothAnalyzer *twin; /* booth_analyzer_get_twin */
   BoothQrScanner *qr;
   BoothFaceDetector *faces;
   guint8 *luma; /* full-size luma, scratch reused between frames */
@@ -68,7 +70,8 @@ booth_analyzer_new(const BoothAnalyzerOptions *options, GError **error)
     return NULL;
   BoothAnalyzer *a = g_new0(BoothAnalyzer, 1);
   a->options = *options;
-  a->options.cascade_dir = NULL; /* not kept: the detector has what it needs */
+  a->cascade_dir = g_strdup(options->cascade_dir);
+  a->options.cascade_dir = a->cascade_dir;
   a->qr = booth_qr_scanner_new();
   a->faces = g_steal_pointer(&faces);
   return a;
@@ -79,6 +82,8 @@ booth_analyzer_free(BoothAnalyzer *a)
 {
   if (!a)
     return;
+  booth_analyzer_free(a->twin);
+  g_free(a->cascade_dir);
   booth_qr_scanner_free(a->qr);
   booth_qr_scanner_free(a->qr_fast);
   booth_face_detector_free(a->faces);
@@ -145,6 +150,17 @@ luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
   }
   *ow = w, *oh = h;
   return out;
+}
+
+BoothAnalyzer *
+booth_analyzer_get_twin(BoothAnalyzer *a, GError **error)
+{
+  g_assert(a);
+  if (!a->twin)
+    a->twin = booth_analyzer_new(&a->options, error);
+  if (a->twin)
+    booth_analyzer_set_profile(a->twin, a->options.profile);
+  return a->twin;
 }
 
 void
