@@ -365,7 +365,7 @@ track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int s
 
 GArray *
 booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
-                          int stride, double min_face, const GArray *last)
+                          int stride, double min_face, const GArray *last, gboolean eyes)
 {
   g_assert(d && luma && last);
   g_assert(width > 0 && height > 0 && stride >= width);
@@ -400,12 +400,20 @@ booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, i
       int neighbors = f->neighbors;
       *f = *from;
       f->neighbors = neighbors;
-      if (!f->eye_left.found || !f->eye_right.found) {
+      if (eyes && (!f->eye_left.found || !f->eye_right.found)) {
         f->eye_left = f->eye_right = (BoothPoint){0, 0, FALSE};
         find_eyes(d, luma, stride, f);
       }
-    } else {
+    } else if (eyes || !from) {
       find_eyes(d, luma, stride, f);
+    } else {
+      /* Carried with the box, moved and scaled as it was. */
+      double k = (double)f->box.width / from->box.width;
+      const BoothPoint *src[2] = {&from->eye_left, &from->eye_right};
+      BoothPoint *dst[2] = {&f->eye_left, &f->eye_right};
+      for (int e = 0; e < 2; e++)
+        *dst[e] = (BoothPoint){f->box.x + (src[e]->x - from->box.x) * k,
+                               f->box.y + (src[e]->y - from->box.y) * k, src[e]->found};
     }
   }
   return g_steal_pointer(&faces);

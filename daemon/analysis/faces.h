@@ -52,9 +52,10 @@ GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int wi
                                 int stride, double min_face);
 /* The faces of the last frame (as booth_face_detector_run or this function returned them) found
  * again near where they were, each within half its width of its last box and at 0.8 to 1.25
- * times its last size, on a reduced copy of that part of the frame only; a face that has not
- * moved (by 3% of its width) keeps its last box and eyes, without a new eye search. NULL when last
- * is empty or any face of it is not found again: the caller then runs the full search. New faces
- * are not looked for: run the full search now and then. */
+ * times its last size, on a reduced copy of that part of the frame only. A face that has not
+ * moved (by 3% of its width) keeps its last box and eyes; the eyes of one that moved are
+ * searched again when eyes is TRUE, else carried with its box (moved and scaled with it). NULL
+ * when last is empty or any face of it is not found again: the caller then runs the full
+ * search. New faces are not looked for: run the full search now and then. */
 GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
-                                  int stride, double min_face, const GArray *last);
+                                  int stride, double min_face, const GArray *last, gboolean eyes);

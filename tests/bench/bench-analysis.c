@@ -19,6 +19,7 @@
  * thread (so run it on a quiet machine), with the CPU time of the thread beside the total. Prints
  * the figures; asserts only that the work was done. */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -142,6 +143,26 @@ iou(const BoothRect *a, const BoothRect *b)
     return 0;
   double i = (double)(x1 - x0) * (y1 - y0);
   return i / ((double)a->width * a->height + (double)b->width * b->height - i);
+}
+
+/* For each face of got matching one of want with both eyes found in both: the larger of the
+ * two eyes' distances, as a share of want's face width, appended to errs. */
+static void
+eye_errors(const GArray *got, const GArray *want, GArray *errs)
+{
+  for (guint i = 0; i < got->len; i++)
+    for (guint j = 0; j < want->len; j++) {
+      const BoothFace *g = &g_array_index(got, BoothFace, i);
+      const BoothFace *w = &g_array_index(want, BoothFace, j);
+      if (iou(&g->box, &w->box) < 0.5 || !g->eye_left.found || !g->eye_right.found ||
+          !w->eye_left.found || !w->eye_right.found)
+        continue;
+      double dl = hypot(g->eye_left.x - w->eye_left.x, g->eye_left.y - w->eye_left.y);
+      double dr = hypot(g->eye_right.x - w->eye_right.x, g->eye_right.y - w->eye_right.y);
+      gint64 e = (gint64)(1e6 * MAX(dl, dr) / w->box.width);
+      g_array_append_val(errs, e);
+      break;
+    }
 }
 
 /* Faces of got that match one of want (IoU >= 0.5). */
@@ -320,6 +341,7 @@ bench_size(gconstpointer data)
     times_init(&tl);
     times_init(&tf);
     guint with_face = 0, want = 0, got = 0, hit = 0, fp = 0, tracked = 0;
+    g_autoptr(GArray) eye_err = g_array_new(FALSE, FALSE, sizeof(gint64));
     /* One warm-up pass over a few frames: page faults and caches are not the analysis. */
     for (guint i = 0; i < 5; i++)
       booth_analysis_free(booth_analyzer_run(full, g_ptr_array_index(frames, i)));
@@ -338,6 +360,7 @@ bench_size(gconstpointer data)
       got += r->faces->len;
       hit += matched(ref->faces, r->faces);
       fp += r->faces->len - matched(r->faces, ref->faces);
+      eye_errors(r->faces, ref->faces, eye_err);
     }
     g_test_message("analysis %dx%d, %s frames: %u frames, %u with a face, one thread", wh[0], wh[1],
                    set == 0 ? "camera" : "scattered", frames->len, with_face);
@@ -346,6 +369,10 @@ bench_size(gconstpointer data)
     g_test_message("  faces: tracked on %u frames; recall %u of %u full-search faces (%.1f%%), "
                    "%u false positives among %u",
                    tracked, hit, want, want ? 100.0 * hit / want : 100.0, fp, got);
+    if (eye_err->len)
+      g_test_message("  eyes against the full search's, as a share of the face's width: median "
+                     "%.1f%%, 90th percentile %.1f%% (%u faces)",
+                     median_ms(eye_err) / 10, pct_ms(eye_err, 0.9) / 10, eye_err->len);
     qr_peers(frames, MAX((MAX(wh[0], wh[1]) + 1279) / 1280, 1));
     if (set == 0 && wh[1] == 1080) {
       double cv = opencv_faces_ms(frames, 0.15);

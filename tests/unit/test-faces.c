@@ -507,7 +507,7 @@ test_track(void)
   for (gsize i = 0; i < G_N_ELEMENTS(moves); i++) {
     g_autofree guint8 *y = shifted(base, 1920, 1080, moves[i]);
     g_autoptr(GArray) full = booth_face_detector_run(d, y, 1920, 1080, 1920, 0.15);
-    GArray *tracked = booth_face_detector_track(d, y, 1920, 1080, 1920, 0.15, last);
+    GArray *tracked = booth_face_detector_track(d, y, 1920, 1080, 1920, 0.15, last, TRUE);
     g_assert_nonnull(tracked);
     g_assert_cmpuint(tracked->len, ==, 1);
     g_assert_cmpuint(full->len, ==, 1);
@@ -525,12 +525,12 @@ test_track(void)
   }
   const BoothFace *l = &g_array_index(last, BoothFace, 0);
   g_autofree guint8 *away = shifted(base, 1920, 1080, -(int)(1.6 * l->box.width));
-  g_assert_null(booth_face_detector_track(d, away, 1920, 1080, 1920, 0.15, last));
+  g_assert_null(booth_face_detector_track(d, away, 1920, 1080, 1920, 0.15, last, TRUE));
   g_autofree guint8 *grey = g_malloc(1920 * 1080);
   memset(grey, 128, 1920 * 1080);
-  g_assert_null(booth_face_detector_track(d, grey, 1920, 1080, 1920, 0.15, last));
+  g_assert_null(booth_face_detector_track(d, grey, 1920, 1080, 1920, 0.15, last, TRUE));
   g_autoptr(GArray) none = g_array_new(FALSE, TRUE, sizeof(BoothFace));
-  g_assert_null(booth_face_detector_track(d, base, 1920, 1080, 1920, 0.15, none));
+  g_assert_null(booth_face_detector_track(d, base, 1920, 1080, 1920, 0.15, none, TRUE));
 }
 
 static void
