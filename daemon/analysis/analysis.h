@@ -58,9 +58,6 @@ BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
  * third that has no full face search. FALSE (the default): every frame gets the full search
  * and both readers, as a capture needs. */
 void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
-/* TRUE: in a stream, ZBar rests and zxing-cpp alone reads, every frame; for while a session
- * that already has its code is being framed, when only a new code matters. */
-void booth_analyzer_set_zbar_rest(BoothAnalyzer *a, gboolean rest);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
 /* Framing of frame for p, from faces already found on it (no second detection). */
@@ -81,8 +78,6 @@ BoothAnalysisWorker *booth_analysis_worker_start(BoothMailbox *mailbox, BoothAna
 /* The framing of frames from the next one on is measured for profile, which must outlive the
  * worker. */
 void booth_analysis_worker_set_profile(BoothAnalysisWorker *w, const BoothProfile *profile);
-/* booth_analyzer_set_zbar_rest from the next frame on. */
-void booth_analysis_worker_set_zbar_rest(BoothAnalysisWorker *w, gboolean rest);
 void booth_analysis_worker_stop(BoothAnalysisWorker *w);
 /* Frames analysed, and the mean analysis time of the last 64 in microseconds. */
 guint64 booth_analysis_worker_count(BoothAnalysisWorker *w, double *mean_us);

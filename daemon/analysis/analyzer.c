@@ -23,7 +23,6 @@ struct BoothAnalyzer {
   int last_width, last_height;
   guint since_full;
   guint64 ticks;              /* frames of the stream */
-  gboolean zbar_rest;         /* booth_analyzer_set_zbar_rest */
   BoothQrScanner *qr_fast;    /* zxing-cpp alone */
   guint8 *thumb, *last_thumb; /* means of THUMB_BLOCK squares of this and the last frame */
   gsize thumb_size;
@@ -230,13 +229,6 @@ scene_change(BoothAnalyzer *a, const BoothFrame *frame)
   return (double)diff / (double)n;
 }
 
-void
-booth_analyzer_set_zbar_rest(BoothAnalyzer *a, gboolean rest)
-{
-  g_assert(a);
-  a->zbar_rest = rest;
-}
-
 /* In a stream, whether this frame's faces come from the full search (unless tracking fails). */
 static gboolean
 full_search_due(BoothAnalyzer *a, const BoothFrame *frame)
@@ -325,7 +317,7 @@ booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame)
   if (a->options.qr) {
     int w, h;
     const guint8 *small = luma_reduce(a, frame->width, frame->height, r->qr_scale, &w, &h);
-    gboolean zbar = !a->stream || (!full && !a->zbar_rest && a->ticks % STREAM_ZBAR_EVERY == 0);
+    gboolean zbar = !a->stream || (!full && a->ticks % STREAM_ZBAR_EVERY == 0);
     r->codes = booth_qr_scanner_scan(zbar ? a->qr : a->qr_fast, small, w, h);
 
     for (guint i = 0; i < r->codes->len; i++) {
@@ -404,7 +396,6 @@ struct BoothAnalysisWorker {
 
   GMutex lock;                      /* guards the fields below */
   const BoothProfile *next_profile; /* taken up before the next frame */
-  gint zbar_rest;                   /* likewise, -1 when unchanged */
   BoothAnalysis *pending;
   guint64 count;
   gint64 recent_us[64];
@@ -436,13 +427,9 @@ worker_thread(gpointer data)
     last = f->seq;
     g_mutex_lock(&w->lock);
     const BoothProfile *next = g_steal_pointer(&w->next_profile);
-    gint rest = w->zbar_rest;
-    w->zbar_rest = -1;
     g_mutex_unlock(&w->lock);
     if (next)
       booth_analyzer_set_profile(an, next);
-    if (rest >= 0)
-      booth_analyzer_set_zbar_rest(an, rest);
     BoothAnalysis *r = booth_analyzer_run(an, f);
     r->frame = g_steal_pointer(&f);
     g_mutex_lock(&w->lock);
@@ -474,7 +461,6 @@ booth_analysis_worker_start(BoothMailbox *mailbox, BoothAnalyzer *analyzer, GMai
   w->func = func;
   w->user_data = user_data;
   w->analyzer = analyzer;
-  w->zbar_rest = -1;
   g_mutex_init(&w->lock);
   w->thread = g_thread_new("booth-analysis", worker_thread, w);
   return w;
@@ -486,15 +472,6 @@ booth_analysis_worker_set_profile(BoothAnalysisWorker *w, const BoothProfile *pr
   g_assert(w && profile);
   g_mutex_lock(&w->lock);
   w->next_profile = profile;
-  g_mutex_unlock(&w->lock);
-}
-
-void
-booth_analysis_worker_set_zbar_rest(BoothAnalysisWorker *w, gboolean rest)
-{
-  g_assert(w);
-  g_mutex_lock(&w->lock);
-  w->zbar_rest = rest ? 1 : 0;
   g_mutex_unlock(&w->lock);
 }
 

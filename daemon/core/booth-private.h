@@ -25,7 +25,6 @@ struct Booth {
   BoothCameraSupervisor *camera_supervisor; /* owns the camera; its statuses set the two above */
   BoothCameraStatus camera_status;          /* the supervisor's last word */
   BoothAnalysisWorker *analysis;
-  gboolean zbar_resting;           /* told the worker that ZBar may rest (a session has its code) */
   BoothAnalyzer *live_analyzer;    /* until the worker takes it */
   BoothAnalyzer *capture_analyzer; /* used on the job thread only */
   BoothStore *store;      /* only on the job thread after start-up; booth_store_open_candidate()

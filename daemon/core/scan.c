@@ -89,14 +89,6 @@ booth_scan_on_analysis(BoothAnalysis *r, gpointer user_data)
     booth_emit_code_scanned(b, &ev);
   }
 
-  /* With the session's code read, ZBar's share of the frames can go to framing: zxing-cpp
-   * still reads every frame, so a new code is noticed, and ZBar is back once it ends. */
-  gboolean rest = s && s->code;
-  if (b->analysis && rest != b->zbar_resting) {
-    booth_analysis_worker_set_zbar_rest(b->analysis, rest);
-    b->zbar_resting = rest;
-  }
-
   booth_update_hints(b);
   booth_changed(b, BOOTH_CHANGE_FRAMING);
 }
