@@ -365,6 +365,8 @@ bench_size(gconstpointer data)
     g_test_message("analysis %dx%d, %s frames: %u frames, %u with a face, one thread", wh[0], wh[1],
                    set == 0 ? "camera" : "scattered", frames->len, with_face);
     times_report(&tf, "full search on every frame");
+    double live_median = median_ms(tl.total), live_p90 = pct_ms(tl.total, 0.9);
+    double cpu_median = median_ms(tl.cpu), cpu_p90 = pct_ms(tl.cpu, 0.9);
     times_report(&tl, "boothd (live analyzer)");
     g_test_message("  faces: tracked on %u frames; recall %u of %u full-search faces (%.1f%%), "
                    "%u false positives among %u",
@@ -373,6 +375,14 @@ bench_size(gconstpointer data)
       g_test_message("  eyes against the full search's, as a share of the face's width: median "
                      "%.1f%%, 90th percentile %.1f%% (%u faces)",
                      median_ms(eye_err) / 10, pct_ms(eye_err, 0.9) / 10, eye_err->len);
+    /* On one core: the thread's CPU time, which other work on the machine barely moves; the
+     * wall clock says the same on a quiet machine. */
+    g_test_message("  targets, one core (CPU time): median %.2f ms <= 12 %s, 90th percentile %.2f "
+                   "ms <= 20 %s (wall clock %.2f and %.2f ms); every full-search face found %s, "
+                   "no false positive %s",
+                   cpu_median, cpu_median <= 12 ? "met" : "NOT met", cpu_p90,
+                   cpu_p90 <= 20 ? "met" : "NOT met", live_median, live_p90,
+                   hit == want ? "met" : "NOT met", fp == 0 ? "met" : "NOT met");
     qr_peers(frames, MAX((MAX(wh[0], wh[1]) + 1279) / 1280, 1));
     if (set == 0 && wh[1] == 1080) {
       double cv = opencv_faces_ms(frames, 0.15);
@@ -395,6 +405,8 @@ bench_capture(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(BoothAnalyzer) an = booth_analyzer_new(&o, &error);
   g_assert_no_error(error);
+  /* The daemon makes the capture analyzer's twin at start-up, not during a capture. */
+  g_assert_nonnull(booth_analyzer_get_twin(an, &error));
   /* A student as a 1440-row camera sees one: the sample frame enlarged. */
   g_autofree char *path =
       g_build_filename(g_getenv("BOOTH_TEST_DATA"), "frames", "student.jpg", NULL);
@@ -419,10 +431,11 @@ bench_capture(void)
     for (guint i = 0; i < 3; i++)
       booth_frame_unref(burst[i]);
   }
-  g_test_message("capture to candidate (burst of 3 frames of %dx1440, best frame, crop, scale, "
-                 "encode to the KB window and check, for chsi-upload and chsi-final): median "
-                 "%.1f ms, 90th percentile %.1f ms over %u runs",
-                 out_w, median_ms(times), pct_ms(times, 0.9), times->len);
+  g_test_message("capture to candidate (both cores; burst of 3 frames of %dx1440, best frame, "
+                 "crop, scale, encode to the KB window and check, for chsi-upload and "
+                 "chsi-final): median %.1f ms (<= 100 %s), 90th percentile %.1f ms over %u runs",
+                 out_w, median_ms(times), median_ms(times) <= 100 ? "met" : "NOT met",
+                 pct_ms(times, 0.9), times->len);
 }
 
 int

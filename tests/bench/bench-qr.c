@@ -143,6 +143,7 @@ bench_jsqr(void)
       g_ptr_array_add(r->codes, codes);
     }
   }
+  guint reads[G_N_ELEMENTS(readers)], wrongs[G_N_ELEMENTS(readers)];
   for (guint k = 0; k < G_N_ELEMENTS(readers); k++) {
     Reader *r = &readers[k];
     guint read = 0, wrong = 0, other = 0;
@@ -181,7 +182,12 @@ bench_jsqr(void)
                    r->name, read, known, wrong, other, names->len ? ":" : "", names->str,
                    r->ms[set->len / 2], r->ms[(set->len - 1) * 9 / 10], set->len);
     g_test_message("  %s missed:%s", r->name, missed->str);
+    reads[k] = read, wrongs[k] = wrong;
   }
+  g_test_message("targets: boothd reads %u, zxing-cpp %u: at least as many %s; wrong payloads "
+                 "%u: none %s",
+                 reads[2], reads[1], reads[2] >= reads[1] ? "met" : "NOT met", wrongs[2],
+                 wrongs[2] == 0 ? "met" : "NOT met");
   for (guint k = 0; k < G_N_ELEMENTS(readers); k++) {
     booth_qr_scanner_free(readers[k].scanner);
     g_ptr_array_unref(readers[k].codes);
