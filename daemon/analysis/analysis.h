@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What boothd measures on a frame. The same booth_analyzer_run() serves the live worker and
- * `boothd --analyze`, so scripts see exactly what the daemon sees. */
+/* What boothd measures on a frame. The same booth_analyzer_run() serves the live worker, the
+ * capture and `boothd --analyze`, so scripts see exactly what a capture sees; the live worker
+ * takes its frames as a stream (booth_analyzer_set_stream), following faces from frame to frame
+ * and sharing QR reading between the readers, where a capture judges every frame alone. */
 #pragma once
 
 #include <glib.h>
@@ -54,9 +56,10 @@ BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
  * then tracked from frame to frame (booth_face_detector_track), with the full search on the
  * first frame, on a new scene (the frame's 16x16 block means differ from the last frame's by
  * more than 12 grey levels on average), whenever a face is lost, on every 30th frame while a
- * face is in view and on every 10th while none is; zxing-cpp reads every frame and ZBar every
- * third that has no full face search. FALSE (the default): every frame gets the full search
- * and both readers, as a capture needs. */
+ * face is in view and on every 10th while none is; the eyes of a face that moved are searched
+ * on every 4th frame and carried with its box in between; zxing-cpp reads every frame and ZBar
+ * every 4th (not one with the full face search). FALSE (the default): every frame gets the
+ * full search and both readers, as a capture needs. */
 void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);

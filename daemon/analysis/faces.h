@@ -7,8 +7,10 @@
  * 60% of each face, scaled to 120 pixels wide, with the eye cascade and, for a side it missed, the
  * eyeglasses cascade; each eye is the centre of the best detection on its side of the face's
  * middle. Results are in full-frame coordinates, largest face first. The same steps done with
- * OpenCV (tests/reference/opencv-pipeline.py) give the same faces and eyes. A detector keeps its
- * buffers from frame to frame: use one per thread. */
+ * OpenCV (tests/reference/opencv-pipeline.py) give the same faces and eyes. Tracking
+ * (booth_face_detector_track) follows faces of a camera's stream cheaply and is measured against
+ * this full search, not against OpenCV. A detector keeps its buffers from frame to frame: use
+ * one per thread. */
 #pragma once
 
 #include <glib.h>

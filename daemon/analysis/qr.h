@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* QR codes only, read by ZBar (in binary mode) and, where ZBar reads nothing, by zxing-cpp
- * (zxing-shim.h): a phone screen held up to the camera brings glare, moire, tilt and small
- * codes that one reader or the other misses. Both give the payload as the exact bytes in the
- * symbol (no charset guessing), so the readers agree byte for byte on what both read. One
- * scanner per thread. */
+/* QR codes only, read by zxing-cpp (zxing-shim.h) and, where it reads nothing, by ZBar (in
+ * binary mode): a phone screen held up to the camera brings glare, moire, tilt and small codes
+ * that one reader or the other misses. Both give the payload as the exact bytes in the symbol
+ * (no charset guessing), so the readers agree byte for byte on what both read. One scanner per
+ * thread. */
 #pragma once
 
 #include <glib.h>
