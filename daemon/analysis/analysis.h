@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What boothd measures on a frame. The same booth_analyzer_run() serves the live worker and
- * `boothd --analyze`, so scripts see exactly what the daemon sees. */
+/* What boothd measures on a frame. The same booth_analyzer_run() serves the live worker, the
+ * capture and `boothd --analyze`, so scripts see exactly what a capture sees; the live worker
+ * takes its frames as a stream (booth_analyzer_set_stream), following faces from frame to frame
+ * and sharing QR reading between the readers, where a capture judges every frame alone. */
 #pragma once
 
 #include <glib.h>
@@ -17,10 +19,11 @@ typedef struct {
   BoothFrame *frame;
   int width, height;
   char *origin;
-  GPtrArray *codes;     /* BoothQrCode*, in frame coordinates */
-  int qr_scale;         /* the frame was reduced by this factor for QR */
-  GArray *faces;        /* BoothFace, largest first, in frame coordinates */
-  BoothFraming framing; /* for the analyzer's profile */
+  GPtrArray *codes;       /* BoothQrCode*, in frame coordinates */
+  int qr_scale;           /* the frame was reduced by this factor for QR */
+  GArray *faces;          /* BoothFace, largest first, in frame coordinates */
+  gboolean faces_tracked; /* from the last frame's, not the full search (a stream's) */
+  BoothFraming framing;   /* for the analyzer's profile */
   gint64 luma_us, qr_us, face_us, framing_us, total_us;
 } BoothAnalysis;
 
@@ -44,6 +47,20 @@ BoothAnalyzer *booth_analyzer_new(const BoothAnalyzerOptions *options, GError **
 void booth_analyzer_free(BoothAnalyzer *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothAnalyzer, booth_analyzer_free)
 BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
+/* A second analyzer made like a (the same options and current profile; the cascades loaded
+ * again), for a helper thread to use while a works on something else: both cores on one
+ * capture. Made on the first call and kept with a, which frees it; each call sets its profile
+ * to a's. NULL and an error when the cascades cannot be read again. */
+BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
+/* TRUE: from the next run on, frames are a camera's stream, one much like the last. Faces are
+ * then tracked from frame to frame (booth_face_detector_track), with the full search on the
+ * first frame, on a new scene (the frame's 16x16 block means differ from the last frame's by
+ * more than 12 grey levels on average), whenever a face is lost, on every 30th frame while a
+ * face is in view and on every 10th while none is; the eyes of a face that moved are searched
+ * on every 4th frame and carried with its box in between; zxing-cpp reads every frame and ZBar
+ * every 4th (not one with the full face search). FALSE (the default): every frame gets the
+ * full search and both readers, as a capture needs. */
+void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
 /* Framing of frame for p, from faces already found on it (no second detection). */

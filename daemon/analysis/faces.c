@@ -21,6 +21,14 @@
 #define EYE_MAX_ENLARGE 4.0
 #define EYE_SCALE_FACTOR 1.1
 #define EYE_MIN_NEIGHBORS 3
+/* A tracked face is looked for again within this share of its width around its last box, at
+ * sizes from 1/TRACK_GROWTH to TRACK_GROWTH times its last width: a student moves far less than
+ * that between two frames of a camera at 15 to 30 frames a second. */
+#define TRACK_MARGIN 0.5
+#define TRACK_GROWTH 1.25
+/* A face whose box moved and grew by at most this share of its width keeps its last box and
+ * eyes, without a new eye search. */
+#define TRACK_STILL 0.03
 /* Block means go up to this factor (faces up to 64 windows wide); bilinear does the rest. */
 #define MAX_BLOCK 64
 
@@ -299,4 +307,114 @@ booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int
   for (guint i = 0; i < faces->len; i++)
     find_eyes(d, luma, stride, &g_array_index(faces, BoothFace, i));
   return faces;
+}
+
+static double
+overlap(const BoothRect *a, const BoothRect *b)
+{
+  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
+  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
+  if (x1 <= x0 || y1 <= y0)
+    return 0;
+  double i = (double)(x1 - x0) * (y1 - y0);
+  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
+}
+
+/* The face near last, or FALSE. */
+static gboolean
+track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int stride, int min_px,
+          const BoothFace *last, BoothFace *out)
+{
+  int win_w, win_h;
+  booth_cascade_get_window(d->face, &win_w, &win_h);
+  int win = MAX(win_w, win_h);
+  int m = (int)(last->box.width * TRACK_MARGIN + 0.5);
+  int x0 = MAX(last->box.x - m, 0), y0 = MAX(last->box.y - m, 0);
+  int x1 = MIN(last->box.x + last->box.width + m, width);
+  int y1 = MIN(last->box.y + last->box.height + m, height);
+  if (x1 - x0 < win || y1 - y0 < win)
+    return FALSE;
+  int smallest = MAX((int)(last->box.width / TRACK_GROWTH), min_px);
+  Plan p = plan_scale(x1 - x0, y1 - y0, smallest, win, FACE_MAX_ENLARGE, FACE_MAX_ENLARGED_PIXELS);
+  if (p.out_w < win_w || p.out_h < win_h)
+    return FALSE;
+  int ws;
+  const guint8 *img = apply_plan(d, &p, luma + (gsize)y0 * (gsize)stride + (gsize)x0, x1 - x0,
+                                 y1 - y0, stride, &d->work, &d->work_size, &ws);
+  double sx = (double)p.used_w / p.out_w, sy = (double)p.used_h / p.out_h;
+  int largest = (int)ceil(last->box.width * TRACK_GROWTH / sx) + 1;
+  BoothDetectParams params = {FACE_SCALE_FACTOR, FACE_MIN_NEIGHBORS,         win_w, win_h,
+                              largest,           largest * win_h / win_w + 1};
+  g_autoptr(GArray) found =
+      booth_cascade_detect_scratch(d->face, d->face_scratch, img, p.out_w, p.out_h, ws, &params);
+  double best = 0;
+  for (guint i = 0; i < found->len; i++) {
+    const BoothDetection *r = &g_array_index(found, BoothDetection, i);
+    int bx0 = x0 + (int)(r->x * sx + 0.5), by0 = y0 + (int)(r->y * sy + 0.5);
+    int bx1 = MIN(x0 + (int)((r->x + r->width) * sx + 0.5), width);
+    int by1 = MIN(y0 + (int)((r->y + r->height) * sy + 0.5), height);
+    BoothRect box = {bx0, by0, bx1 - bx0, by1 - by0};
+    double o = box.width > 0 && box.height > 0 ? overlap(&box, &last->box) : 0;
+    if (o > best) {
+      best = o;
+      *out = (BoothFace){.box = box, .neighbors = r->neighbors};
+    }
+  }
+  return best > 0;
+}
+
+GArray *
+booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
+                          int stride, double min_face, const GArray *last, gboolean eyes)
+{
+  g_assert(d && luma && last);
+  g_assert(width > 0 && height > 0 && stride >= width);
+  g_assert(min_face > 0. && min_face <= 1.);
+  if (last->len == 0)
+    return NULL;
+  int min_px = MAX(1, (int)(min_face * MIN(width, height) + 0.5));
+  g_autoptr(GArray) faces = g_array_new(FALSE, TRUE, sizeof(BoothFace));
+  for (guint i = 0; i < last->len; i++) {
+    const BoothFace *l = &g_array_index(last, BoothFace, i);
+    BoothFace f;
+    if (!track_one(d, luma, width, height, stride, min_px, l, &f))
+      return NULL;
+    g_array_append_val(faces, f);
+  }
+  g_array_sort(faces, face_order);
+  for (guint i = 0; i < faces->len; i++) {
+    BoothFace *f = &g_array_index(faces, BoothFace, i);
+    /* The face it came from: the last one it overlaps most. */
+    const BoothFace *from = NULL;
+    double best = 0;
+    for (guint j = 0; j < last->len; j++) {
+      double o = overlap(&f->box, &g_array_index(last, BoothFace, j).box);
+      if (o > best)
+        best = o, from = &g_array_index(last, BoothFace, j);
+    }
+    double tol = TRACK_STILL * f->box.width;
+    if (from && ABS(f->box.x - from->box.x) <= tol && ABS(f->box.y - from->box.y) <= tol &&
+        ABS(f->box.width - from->box.width) <= tol) {
+      /* Held still: the last box and eyes stand, so a still student's framing does not
+       * flicker with the detector's pixel or two of jitter. */
+      int neighbors = f->neighbors;
+      *f = *from;
+      f->neighbors = neighbors;
+      if (eyes && (!f->eye_left.found || !f->eye_right.found)) {
+        f->eye_left = f->eye_right = (BoothPoint){0, 0, FALSE};
+        find_eyes(d, luma, stride, f);
+      }
+    } else if (eyes || !from) {
+      find_eyes(d, luma, stride, f);
+    } else {
+      /* Carried with the box, moved and scaled as it was. */
+      double k = (double)f->box.width / from->box.width;
+      const BoothPoint *src[2] = {&from->eye_left, &from->eye_right};
+      BoothPoint *dst[2] = {&f->eye_left, &f->eye_right};
+      for (int e = 0; e < 2; e++)
+        *dst[e] = (BoothPoint){f->box.x + (src[e]->x - from->box.x) * k,
+                               f->box.y + (src[e]->y - from->box.y) * k, src[e]->found};
+    }
+  }
+  return g_steal_pointer(&faces);
 }

@@ -7,8 +7,10 @@
  * 60% of each face, scaled to 120 pixels wide, with the eye cascade and, for a side it missed, the
  * eyeglasses cascade; each eye is the centre of the best detection on its side of the face's
  * middle. Results are in full-frame coordinates, largest face first. The same steps done with
- * OpenCV (tests/reference/opencv-pipeline.py) give the same faces and eyes. A detector keeps its
- * buffers from frame to frame: use one per thread. */
+ * OpenCV (tests/reference/opencv-pipeline.py) give the same faces and eyes. Tracking
+ * (booth_face_detector_track) follows faces of a camera's stream cheaply and is measured against
+ * this full search, not against OpenCV. A detector keeps its buffers from frame to frame: use
+ * one per thread. */
 #pragma once
 
 #include <glib.h>
@@ -50,3 +52,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFaceDetector, booth_face_detector_free)
  * booth). Returns BoothFace, largest first. */
 GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                 int stride, double min_face);
+/* The faces of the last frame (as booth_face_detector_run or this function returned them) found
+ * again near where they were, each within half its width of its last box and at 0.8 to 1.25
+ * times its last size, on a reduced copy of that part of the frame only. A face that has not
+ * moved (by 3% of its width) keeps its last box and eyes; the eyes of one that moved are
+ * searched again when eyes is TRUE, else carried with its box (moved and scaled with it). NULL
+ * when last is empty or any face of it is not found again: the caller then runs the full
+ * search. New faces are not looked for: run the full search now and then. */
+GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
+                                  int stride, double min_face, const GArray *last, gboolean eyes);

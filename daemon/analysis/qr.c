@@ -3,7 +3,10 @@
 
 #include <zbar.h>
 
+#include "analysis/zxing-shim.h"
+
 struct BoothQrScanner {
+  BoothQrReaders readers;
   zbar_image_scanner_t *scanner;
 };
 
@@ -17,14 +20,28 @@ booth_qr_code_free(BoothQrCode *c)
 }
 
 BoothQrScanner *
-booth_qr_scanner_new(void)
+booth_qr_scanner_new_full(BoothQrReaders readers)
 {
+  g_assert(readers != 0 &&
+           (readers & ~(BOOTH_QR_ZXING | BOOTH_QR_ZBAR | BOOTH_QR_ZBAR_SPARSE)) == 0);
+  g_assert(!((readers & BOOTH_QR_ZBAR) && (readers & BOOTH_QR_ZBAR_SPARSE)));
   BoothQrScanner *s = g_new0(BoothQrScanner, 1);
+  s->readers = readers;
   s->scanner = zbar_image_scanner_create();
   zbar_image_scanner_set_config(s->scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
   zbar_image_scanner_set_config(s->scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
   zbar_image_scanner_set_config(s->scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1);
+  if (readers & BOOTH_QR_ZBAR_SPARSE) {
+    zbar_image_scanner_set_config(s->scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, 2);
+    zbar_image_scanner_set_config(s->scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, 2);
+  }
   return s;
+}
+
+BoothQrScanner *
+booth_qr_scanner_new(void)
+{
+  return booth_qr_scanner_new_full(BOOTH_QR_ZXING | BOOTH_QR_ZBAR_SPARSE);
 }
 
 void
@@ -36,11 +53,9 @@ booth_qr_scanner_free(BoothQrScanner *s)
   g_free(s);
 }
 
-GPtrArray *
-booth_qr_scanner_scan(BoothQrScanner *s, const guint8 *luma, int width, int height)
+static void
+zbar_scan(BoothQrScanner *s, const guint8 *luma, int width, int height, GPtrArray *out)
 {
-  g_assert(s && luma && width > 0 && height > 0);
-  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)booth_qr_code_free);
   zbar_image_t *img = zbar_image_create();
   zbar_image_set_format(img, zbar_fourcc('Y', '8', '0', '0'));
   zbar_image_set_size(img, (unsigned)width, (unsigned)height);
@@ -64,5 +79,16 @@ booth_qr_scanner_scan(BoothQrScanner *s, const guint8 *luma, int width, int heig
     }
   }
   zbar_image_destroy(img);
+}
+
+GPtrArray *
+booth_qr_scanner_scan(BoothQrScanner *s, const guint8 *luma, int width, int height)
+{
+  g_assert(s && luma && width > 0 && height > 0);
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)booth_qr_code_free);
+  if (s->readers & BOOTH_QR_ZXING)
+    booth_zxing_scan(luma, width, height, width, BOOTH_ZXING_HARD, out);
+  if (out->len == 0 && (s->readers & (BOOTH_QR_ZBAR | BOOTH_QR_ZBAR_SPARSE)))
+    zbar_scan(s, luma, width, height, out);
   return out;
 }

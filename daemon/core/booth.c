@@ -340,9 +340,13 @@ booth_new(BoothConfig *config, GError **error)
       .qr = TRUE,
   };
   b->live_analyzer = booth_analyzer_new(&ao, error);
+  /* The live worker sees the camera's stream; the capture analyzer judges each frame alone. */
+  if (b->live_analyzer)
+    booth_analyzer_set_stream(b->live_analyzer, TRUE);
   ao.qr = FALSE;
   b->capture_analyzer = b->live_analyzer ? booth_analyzer_new(&ao, error) : NULL;
-  if (!b->capture_analyzer) {
+  /* Its twin, for the capture's helper thread, made now rather than at the first capture. */
+  if (!b->capture_analyzer || !booth_analyzer_get_twin(b->capture_analyzer, error)) {
     booth_free(b);
     return NULL;
   }

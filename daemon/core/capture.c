@@ -135,6 +135,59 @@ choose_crop(BoothAnalyzer *an, const BoothFrame *frame, const GArray *faces, con
   return TRUE;
 }
 
+/* The helper's share of the burst: frames 1, 3, ... */
+typedef struct {
+  BoothAnalyzer *an;
+  BoothFrame *const *burst;
+  guint n;
+  BoothAnalysis **out;
+} BurstJob;
+
+static gpointer
+burst_job(gpointer data)
+{
+  BurstJob *j = data;
+  for (guint i = 1; i < j->n; i += 2)
+    j->out[i] = booth_analyzer_run(j->an, j->burst[i]);
+  return NULL;
+}
+
+/* One profile's crop and photo. */
+typedef struct {
+  BoothAnalyzer *an;
+  const BoothFrame *frame;
+  const GArray *faces;
+  const BoothProfile *profile;
+  gboolean force;
+  GString *problems;
+  BoothRect crop;
+  BoothPhoto *photo; /* NULL: error says why */
+  GError *error;
+} ProfileJob;
+
+static void
+profile_job_run(ProfileJob *j)
+{
+  if (choose_crop(j->an, j->frame, j->faces, j->profile, j->force, &j->crop, j->problems,
+                  &j->error))
+    j->photo = photo_make(j->an, j->frame, j->profile, j->crop, &j->error);
+}
+
+typedef struct {
+  ProfileJob *jobs;
+  guint n;
+} ProfileJobs;
+
+/* The helper's share of the profiles: 1, 3, ... */
+static gpointer
+profile_jobs(gpointer data)
+{
+  ProfileJobs *pj = data;
+  for (guint i = 1; i < pj->n; i += 2)
+    profile_job_run(&pj->jobs[i]);
+  return NULL;
+}
+
 BoothCandidate *
 booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst,
                       const BoothProfile *const *profiles, guint n_profiles, const char *session_id,
@@ -142,14 +195,31 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
 {
   g_assert(an && burst && n_burst > 0 && profiles && n_profiles > 0 && session_id);
 
+  /* Both cores: a helper thread takes every second frame of the burst, and every second
+   * profile, with the analyzer's twin. The results are the same as on one thread. */
+  booth_analyzer_set_profile(an, profiles[0]);
+  BoothAnalyzer *twin = NULL;
+  if (n_burst > 1 || n_profiles > 1) {
+    g_autoptr(GError) local = NULL;
+    twin = booth_analyzer_get_twin(an, &local);
+    if (!twin)
+      booth_warn("capture", "one thread only: %s", local->message);
+  }
+  g_autofree BoothAnalysis **analyses = g_new0(BoothAnalysis *, n_burst);
+  BurstJob bj = {twin, burst, n_burst, analyses};
+  GThread *helper = twin && n_burst > 1 ? g_thread_new("booth-capture", burst_job, &bj) : NULL;
+  for (guint i = 0; i < n_burst; i += helper ? 2 : 1)
+    analyses[i] = booth_analyzer_run(an, burst[i]);
+  if (helper)
+    g_thread_join(helper);
+
   /* The best framed frame of the burst: sharpness, eyes and framing are all in the score. */
   guint best = 0;
   double best_score = -1;
   g_autoptr(GVariant) best_framing = NULL;
   g_autoptr(GArray) best_faces = NULL;
-  booth_analyzer_set_profile(an, profiles[0]);
   for (guint i = 0; i < n_burst; i++) {
-    g_autoptr(BoothAnalysis) a = booth_analyzer_run(an, burst[i]);
+    BoothAnalysis *a = analyses[i];
     booth_debug("capture", "burst frame %u (%s): score %.3f, %d faces", i,
                 burst[i]->origin ? burst[i]->origin : "camera", a->framing.score,
                 a->framing.n_faces);
@@ -162,22 +232,47 @@ booth_capture_process(BoothAnalyzer *an, BoothFrame *const *burst, guint n_burst
       best_faces = g_array_ref(a->faces);
     }
   }
+  for (guint i = 0; i < n_burst; i++)
+    booth_analysis_free(analyses[i]);
   const BoothFrame *frame = burst[best];
 
   g_autoptr(BoothCandidate) c = g_new0(BoothCandidate, 1);
   c->photos = g_ptr_array_new_with_free_func((GDestroyNotify)booth_photo_free);
+  g_autofree ProfileJob *jobs = g_new0(ProfileJob, n_profiles);
+  for (guint i = 0; i < n_profiles; i++)
+    jobs[i] = (ProfileJob){.an = i % 2 && twin ? twin : an,
+                           .frame = frame,
+                           .faces = best_faces,
+                           .profile = profiles[i],
+                           .force = force,
+                           .problems = g_string_new(NULL)};
+  ProfileJobs pj = {jobs, n_profiles};
+  helper = twin && n_profiles > 1 ? g_thread_new("booth-capture", profile_jobs, &pj) : NULL;
+  for (guint i = 0; i < n_profiles; i += helper ? 2 : 1)
+    profile_job_run(&jobs[i]);
+  if (helper)
+    g_thread_join(helper);
+  /* As one thread would have stopped: at the first profile that failed, with its error. */
   g_autoptr(GString) problems = g_string_new(NULL);
   g_autoptr(GArray) crops = g_array_new(FALSE, FALSE, sizeof(BoothRect));
+  gboolean ok = TRUE;
   for (guint i = 0; i < n_profiles; i++) {
-    BoothRect crop;
-    if (!choose_crop(an, frame, best_faces, profiles[i], force, &crop, problems, error))
-      return NULL;
-    BoothPhoto *ph = photo_make(an, frame, profiles[i], crop, error);
-    if (!ph)
-      return NULL;
-    g_ptr_array_add(c->photos, ph);
-    g_array_append_val(crops, crop);
+    if (ok && !jobs[i].photo) {
+      g_propagate_error(error, g_steal_pointer(&jobs[i].error));
+      ok = FALSE;
+    }
+    if (ok) {
+      g_ptr_array_add(c->photos, g_steal_pointer(&jobs[i].photo));
+      g_array_append_val(crops, jobs[i].crop);
+      if (jobs[i].problems->len)
+        g_string_append_printf(problems, "%s%s", problems->len ? "; " : "", jobs[i].problems->str);
+    }
+    booth_photo_free(jobs[i].photo);
+    g_clear_error(&jobs[i].error);
+    g_string_free(jobs[i].problems, TRUE);
   }
+  if (!ok)
+    return NULL;
 
   const BoothPhoto *main = g_ptr_array_index(c->photos, 0);
   g_autoptr(GPtrArray) failed = g_ptr_array_new();

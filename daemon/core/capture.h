@@ -2,7 +2,9 @@
 /* From a burst of full-resolution frames to a candidate: the best framed frame is kept, and
  * each profile gets its photo from it: the crop its geometry asks for, scaled with the area
  * filter, encoded into its size window, then decoded and checked again as a file. Pure: no
- * bus, no store, no session; runs on the job thread with that thread's analyzer. */
+ * bus, no store, no session; runs on the job thread with that thread's analyzer, and on a
+ * helper thread with the analyzer's twin (booth_analyzer_get_twin) for every second burst
+ * frame and profile, so a capture uses both cores and gives what one thread would. */
 #pragma once
 
 #include "analysis/analysis.h"

@@ -462,6 +462,77 @@ test_detector_frames(void)
   g_assert_cmpuint(none->len, ==, 0);
 }
 
+static double
+iou(const BoothRect *a, const BoothRect *b)
+{
+  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
+  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
+  if (x1 <= x0 || y1 <= y0)
+    return 0;
+  double i = (double)(x1 - x0) * (y1 - y0);
+  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
+}
+
+/* src moved dx pixels right (mid-grey where it leaves the frame). */
+static guint8 *
+shifted(const guint8 *src, int w, int h, int dx)
+{
+  guint8 *out = g_malloc((gsize)w * (gsize)h);
+  memset(out, 128, (gsize)w * (gsize)h);
+  for (int r = 0; r < h; r++) {
+    const guint8 *s = src + (gsize)r * (gsize)w;
+    guint8 *o = out + (gsize)r * (gsize)w;
+    if (dx >= 0)
+      memcpy(o + dx, s, (gsize)(w - dx));
+    else
+      memcpy(o, s - dx, (gsize)(w + dx));
+  }
+  return out;
+}
+
+/* A student swaying a few pixels a frame is followed: each tracked face is the one the full
+ * search finds on that frame, eyes included; a face that left, or a frame without one, loses
+ * the track (NULL), and so does an empty last frame. */
+static void
+test_track(void)
+{
+  if (!have_cascades())
+    return;
+  g_autoptr(BoothFaceDetector) d = booth_face_detector_new(NULL, NULL);
+  g_assert_nonnull(d);
+  g_autofree guint8 *base = booth_frame("portraits/test0.jpg", 1920, 1080);
+  g_autoptr(GArray) last = booth_face_detector_run(d, base, 1920, 1080, 1920, 0.15);
+  g_assert_cmpuint(last->len, ==, 1);
+  static const int moves[] = {0, 5, 11, 18, 26, 20, 14};
+  for (gsize i = 0; i < G_N_ELEMENTS(moves); i++) {
+    g_autofree guint8 *y = shifted(base, 1920, 1080, moves[i]);
+    g_autoptr(GArray) full = booth_face_detector_run(d, y, 1920, 1080, 1920, 0.15);
+    GArray *tracked = booth_face_detector_track(d, y, 1920, 1080, 1920, 0.15, last, TRUE);
+    g_assert_nonnull(tracked);
+    g_assert_cmpuint(tracked->len, ==, 1);
+    g_assert_cmpuint(full->len, ==, 1);
+    const BoothFace *t = &g_array_index(tracked, BoothFace, 0);
+    const BoothFace *f = &g_array_index(full, BoothFace, 0);
+    g_test_message("moved %d: tracked %d,%d %dx%d, full search %d,%d %dx%d", moves[i], t->box.x,
+                   t->box.y, t->box.width, t->box.height, f->box.x, f->box.y, f->box.width,
+                   f->box.height);
+    g_assert_cmpfloat(iou(&t->box, &f->box), >=, 0.7);
+    check_face(t, 1920, 1080);
+    g_assert_cmpfloat(fabs(t->eye_left.x - f->eye_left.x), <, 0.08 * f->box.width);
+    g_assert_cmpfloat(fabs(t->eye_right.y - f->eye_right.y), <, 0.08 * f->box.width);
+    g_array_unref(last);
+    last = tracked;
+  }
+  const BoothFace *l = &g_array_index(last, BoothFace, 0);
+  g_autofree guint8 *away = shifted(base, 1920, 1080, -(int)(1.6 * l->box.width));
+  g_assert_null(booth_face_detector_track(d, away, 1920, 1080, 1920, 0.15, last, TRUE));
+  g_autofree guint8 *grey = g_malloc(1920 * 1080);
+  memset(grey, 128, 1920 * 1080);
+  g_assert_null(booth_face_detector_track(d, grey, 1920, 1080, 1920, 0.15, last, TRUE));
+  g_autoptr(GArray) none = g_array_new(FALSE, TRUE, sizeof(BoothFace));
+  g_assert_null(booth_face_detector_track(d, base, 1920, 1080, 1920, 0.15, none, TRUE));
+}
+
 static void
 test_detector_errors(void)
 {
@@ -496,5 +567,6 @@ main(int argc, char **argv)
   g_test_add_func("/faces/detector/portraits", test_detector_portraits);
   g_test_add_func("/faces/detector/frames", test_detector_frames);
   g_test_add_func("/faces/detector/errors", test_detector_errors);
+  g_test_add_func("/faces/detector/track", test_track);
   return g_test_run();
 }

@@ -168,6 +168,65 @@ test_scaled_positions(void)
                  a->width, a->height, r3->qr_scale, b->x, b->y, b->width, b->height);
 }
 
+/* output.json's "binaryData": [n, n, ...], the exact payload jsQR decoded. */
+static GBytes *
+jsqr_answer(const char *path)
+{
+  g_autofree char *json = NULL;
+  g_assert_true(g_file_get_contents(path, &json, NULL, NULL));
+  const char *p = strstr(json, "\"binaryData\"");
+  g_assert_nonnull(p);
+  p = strchr(p, '[');
+  g_assert_nonnull(p);
+  g_autoptr(GByteArray) bytes = g_byte_array_new();
+  for (p++; *p && *p != ']'; p++) {
+    if (g_ascii_isdigit(*p)) {
+      char *end;
+      guint64 v = g_ascii_strtoull(p, &end, 10);
+      g_assert_cmpuint(v, <=, 255);
+      guint8 b = (guint8)v;
+      g_byte_array_append(bytes, &b, 1);
+      p = end - 1;
+    }
+  }
+  g_assert_cmpint(*p, ==, ']');
+  return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
+}
+
+/* Phone photos that only one of the two readers reads (134 and 69 zxing-cpp, 95 and 96 ZBar)
+ * and a code printed inside another (170): the daemon's analysis reads each answer byte for
+ * byte, so neither reader can drop out of the chain unnoticed. */
+static void
+test_jsqr_photos(void)
+{
+  static const char *const names[] = {"134", "69", "95", "96", "170"};
+  g_autoptr(BoothAnalyzer) an = new_analyzer();
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autofree char *dir =
+        g_build_filename(g_getenv("BOOTH_TEST_DATA"), "qr", "jsqr", names[i], NULL);
+    g_autofree char *png = g_build_filename(dir, "input.png", NULL);
+    g_autofree char *json = g_build_filename(dir, "output.json", NULL);
+    g_autoptr(GBytes) answer = jsqr_answer(json);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BoothFrame) f = booth_image_load(png, &error);
+    g_assert_no_error(error);
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(an, f);
+    gboolean found = FALSE;
+    for (guint j = 0; j < r->codes->len; j++) {
+      BoothQrCode *c = g_ptr_array_index(r->codes, j);
+      if (g_bytes_equal(c->data, answer)) {
+        found = TRUE;
+        g_assert_cmpint(c->width, >, 10);
+        g_assert_cmpint(c->x, >=, 0);
+        g_assert_cmpint(c->x + c->width, <=, f->width + 1);
+      }
+    }
+    g_test_message("jsqr/%s: %u codes, the answer %s", names[i], r->codes->len,
+                   found ? "among them" : "missing");
+    g_assert_true(found);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,5 +239,6 @@ main(int argc, char **argv)
   g_test_add_func("/qr/code-validate", test_code_validate);
   g_test_add_func("/qr/binary-payload", test_binary_payload);
   g_test_add_func("/qr/scaled-positions", test_scaled_positions);
+  g_test_add_func("/qr/jsqr-photos", test_jsqr_photos);
   return g_test_run();
 }

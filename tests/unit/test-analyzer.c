@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The analyzer on a camera's stream (booth_analyzer_set_stream) against the one that judges
+ * every frame alone, on real photographs: the same faces on a swaying student, a new scene
+ * searched in full at once, an empty booth searched now and then, and QR codes read by both
+ * readers in turn. */
+#include <string.h>
+
+#include "analysis/analysis.h"
+#include "analysis/qr.h"
+#include "core/config.h"
+#include "photo/crop.h"
+#include "photo/image.h"
+
+static BoothProfile *profile;
+
+static BoothAnalyzer *
+new_analyzer(gboolean stream)
+{
+  BoothAnalyzerOptions o = {1280, NULL, 0.15, profile, TRUE};
+  g_autoptr(GError) error = NULL;
+  BoothAnalyzer *a = booth_analyzer_new(&o, &error);
+  g_assert_no_error(error);
+  booth_analyzer_set_stream(a, stream);
+  return a;
+}
+
+static BoothFrame *
+load(const char *rel)
+{
+  g_autofree char *path = g_build_filename(g_getenv("BOOTH_TEST_DATA"), rel, NULL);
+  g_autoptr(GError) error = NULL;
+  BoothFrame *f = booth_image_load(path, &error);
+  g_assert_no_error(error);
+  return f;
+}
+
+/* A 1920x1080 frame: the 16:9 window of 90% of the source's largest one, moved by dx. */
+static BoothFrame *
+window(const BoothFrame *src, int dx)
+{
+  BoothRect full = booth_crop_centered(src->width, src->height, 1920, 1080);
+  int cw = (int)(full.width * 0.9) / 16 * 16, ch = cw * 1080 / 1920;
+  BoothRect r = {(src->width - cw) / 3 + dx, (src->height - ch) / 3, cw, ch};
+  return booth_image_crop_scale(src, r, 1920, 1080);
+}
+
+static double
+iou(const BoothRect *a, const BoothRect *b)
+{
+  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
+  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
+  if (x1 <= x0 || y1 <= y0)
+    return 0;
+  double i = (double)(x1 - x0) * (y1 - y0);
+  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
+}
+
+static void
+assert_same_faces(const BoothAnalysis *a, const BoothAnalysis *b)
+{
+  g_assert_cmpuint(a->faces->len, ==, b->faces->len);
+  for (guint i = 0; i < a->faces->len; i++)
+    g_assert_cmpfloat(
+        iou(&g_array_index(a->faces, BoothFace, i).box, &g_array_index(b->faces, BoothFace, i).box),
+        >=, 0.7);
+  g_assert_cmpint(a->framing.has_face, ==, b->framing.has_face);
+}
+
+/* A swaying student is tracked after the first frame and the faces are those the full search
+ * finds; another photo is a new scene, searched in full at once. */
+static void
+test_stream_faces(void)
+{
+  g_autoptr(BoothAnalyzer) live = new_analyzer(TRUE);
+  g_autoptr(BoothAnalyzer) alone = new_analyzer(FALSE);
+  g_autoptr(BoothFrame) student = load("portraits/test0.jpg");
+  for (int i = 0; i < 12; i++) {
+    g_autoptr(BoothFrame) f = window(student, 3 * i);
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, f);
+    g_autoptr(BoothAnalysis) ref = booth_analyzer_run(alone, f);
+    g_assert_false(ref->faces_tracked);
+    g_assert_cmpint(r->faces_tracked, ==, i > 0);
+    g_assert_cmpuint(ref->faces->len, ==, 1);
+    assert_same_faces(r, ref);
+  }
+  g_autoptr(BoothFrame) other = load("portraits/test3.jpg");
+  g_autoptr(BoothFrame) f = window(other, 0);
+  g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, f);
+  g_autoptr(BoothAnalysis) ref = booth_analyzer_run(alone, f);
+  g_assert_false(r->faces_tracked);
+  g_assert_cmpuint(ref->faces->len, ==, 1);
+  assert_same_faces(r, ref);
+}
+
+/* An empty booth (the backdrop without a student) gets the full search on every 10th frame;
+ * a student who then appears is a new scene and is found on that very frame. */
+static void
+test_stream_empty(void)
+{
+  g_autoptr(BoothAnalyzer) live = new_analyzer(TRUE);
+  g_autoptr(BoothFrame) src = load("portraits/id-photo-examples.jpg");
+  /* The light-blue backdrop of the second example, above the heads, filled to 1080p. */
+  BoothRect backdrop = {src->width / 4 + 20, 0, src->width / 4 - 40, src->height / 8};
+  g_autoptr(BoothFrame) empty = booth_image_crop_scale(src, backdrop, 1920, 1080);
+  guint full = 0;
+  for (int i = 0; i < 20; i++) {
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, empty);
+    g_assert_cmpuint(r->faces->len, ==, 0);
+    full += !r->faces_tracked;
+    g_assert_cmpint(r->faces_tracked, ==, i % 10 != 0);
+  }
+  g_assert_cmpuint(full, ==, 2);
+  g_autoptr(BoothFrame) student = load("portraits/test0.jpg");
+  g_autoptr(BoothFrame) f = window(student, 0);
+  g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, f);
+  g_assert_false(r->faces_tracked);
+  g_assert_cmpuint(r->faces->len, ==, 1);
+}
+
+/* A code zxing-cpp reads is read on every frame of a stream; one only ZBar reads (jsQR photo
+ * 95) on ZBar's turns, every fourth frame that is not the first (which has the full face
+ * search). */
+static void
+test_stream_qr(void)
+{
+  g_autoptr(BoothAnalyzer) live = new_analyzer(TRUE);
+  g_autoptr(BoothFrame) code = load("frames/code-1.png");
+  for (int i = 0; i < 9; i++) {
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, code);
+    g_assert_cmpuint(r->codes->len, ==, 1);
+  }
+  g_autoptr(BoothAnalyzer) live2 = new_analyzer(TRUE);
+  g_autoptr(BoothFrame) hard = load("qr/jsqr/95/input.png");
+  g_autoptr(BoothQrScanner) zxing = booth_qr_scanner_new_full(BOOTH_QR_ZXING);
+  g_autofree guint8 *luma = booth_frame_to_luma(hard);
+  g_autoptr(GPtrArray) none = booth_qr_scanner_scan(zxing, luma, hard->width, hard->height);
+  g_assert_cmpuint(none->len, ==, 0);
+  guint read = 0;
+  for (int i = 0; i < 9; i++) {
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(live2, hard);
+    g_assert_cmpuint(r->codes->len, ==, i == 4 || i == 8);
+    read += r->codes->len > 0;
+  }
+  g_assert_cmpuint(read, ==, 2);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_autofree char *pp = g_build_filename(g_getenv("BOOTH_SOURCE_ROOT"), "etc", "profiles",
+                                         "chsi-final.profile", NULL);
+  profile = booth_profile_load(pp, NULL);
+  g_assert_nonnull(profile);
+  g_test_add_func("/analyzer/stream-faces", test_stream_faces);
+  g_test_add_func("/analyzer/stream-empty", test_stream_empty);
+  g_test_add_func("/analyzer/stream-qr", test_stream_qr);
+  int rc = g_test_run();
+  booth_profile_free(profile);
+  return rc;
+}
