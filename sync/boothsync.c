@@ -55,6 +55,7 @@ typedef struct {
   GMutex lock;
   GCond cond;
   gboolean wake;
+  gboolean now; /* SyncNow: ends even the pause after a failure */
   gboolean full;
   gboolean quit;
 } App;
@@ -163,7 +164,11 @@ method_call(GDBusConnection *c, const char *sender, const char *path, const char
             const char *method, GVariant *params, GDBusMethodInvocation *inv, gpointer data)
 {
   (void)c, (void)sender, (void)path, (void)iface, (void)method, (void)params;
-  wake_worker(data, FALSE);
+  App *app = data;
+  g_mutex_lock(&app->lock);
+  app->now = TRUE;
+  g_mutex_unlock(&app->lock);
+  wake_worker(app, FALSE);
   g_dbus_method_invocation_return_value(inv, NULL);
 }
 
@@ -268,6 +273,7 @@ worker_main(gpointer data)
         app->full || g_get_monotonic_time() - last_full >= (gint64)app->full_sweep * G_USEC_PER_SEC;
     app->full = FALSE;
     app->wake = FALSE;
+    app->now = FALSE;
     g_mutex_unlock(&app->lock);
     if (quit)
       break;
@@ -288,9 +294,9 @@ worker_main(gpointer data)
     backoff = ok ? 0 : backoff ? MIN(backoff * 2, app->max_backoff) : 1;
     gint64 until = g_get_monotonic_time() + (gint64)(ok ? app->interval : backoff) * G_USEC_PER_SEC;
     g_mutex_lock(&app->lock);
-    /* After a failure only the pause ends the wait (a Committed signal does not hurry a
-     * database that is down); otherwise a commit or SyncNow starts a pass at once. */
-    while (!app->quit && !(ok && app->wake))
+    /* After a failure only the pause or SyncNow ends the wait (a Committed signal does not
+     * hurry a database that is down); otherwise a commit or SyncNow starts a pass at once. */
+    while (!app->quit && !(ok && app->wake) && !app->now)
       if (!g_cond_wait_until(&app->cond, &app->lock, until))
         break;
     if (!ok && app->wake)
