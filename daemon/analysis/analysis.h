@@ -58,8 +58,10 @@ BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
  * more than 12 grey levels on average), whenever a face is lost, on every 30th frame while a
  * face is in view and on every 10th while none is; the eyes of a face that moved are searched
  * on every 4th frame and carried with its box in between; zxing-cpp reads every frame and ZBar
- * every 4th (not one with the full face search). FALSE (the default): every frame gets the
- * full search and both readers, as a capture needs. */
+ * every 4th (not one with the full face search). Where QR reads the frame halved (1080p with
+ * qr_max_side 1280), the halved luma comes straight from the colours and the full-size luma is
+ * made only around the tracked faces, unless the full search needs all of it. FALSE (the
+ * default): every frame gets the full search and both readers, as a capture needs. */
 void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);

@@ -24,6 +24,7 @@ struct BoothAnalyzer {
   guint since_full;
   guint64 ticks;              /* frames of the stream */
   BoothQrScanner *qr_fast;    /* zxing-cpp alone */
+  gboolean luma_whole;        /* a->luma holds the whole frame, not only the faces' parts */
   guint8 *thumb, *last_thumb; /* means of THUMB_BLOCK squares of this and the last frame */
   gsize thumb_size;
   guint16 *thumb_acc;
@@ -116,6 +117,47 @@ static void
 luma_full(BoothAnalyzer *a, const BoothFrame *f)
 {
   booth_frame_luma_into(f, scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height));
+  a->luma_whole = TRUE;
+}
+
+/* The frame's luma halved straight from its colours, one pass and no full-size luma: the luma
+ * of each 2x2 block's summed colours (booth_frame_luma_into's weights), which is within a grey
+ * level of the mean of the four lumas. */
+static const guint8 *
+luma_half_rgb(BoothAnalyzer *a, const BoothFrame *f, int *ow, int *oh)
+{
+  int w = f->width / 2, h = f->height / 2;
+  guint8 *out = scratch(&a->small, &a->small_size, (gsize)w * (gsize)h);
+  for (int y = 0; y < h; y++) {
+    const guint8 *p0 = f->data + (gsize)(2 * y) * (gsize)f->stride, *p1 = p0 + f->stride;
+    guint8 *o = out + (gsize)y * (gsize)w;
+    for (int x = 0; x < w; x++, p0 += 6, p1 += 6) {
+      guint32 r = (guint32)p0[0] + p0[3] + p1[0] + p1[3];
+      guint32 g = (guint32)p0[1] + p0[4] + p1[1] + p1[4];
+      guint32 b = (guint32)p0[2] + p0[5] + p1[2] + p1[5];
+      o[x] = (guint8)((4899u * r + 9617u * g + 1868u * b + 32768u) >> 16);
+    }
+  }
+  *ow = w, *oh = h;
+  return out;
+}
+
+/* Full-size luma only where tracking the last frame's faces reads it. */
+static void
+luma_faces(BoothAnalyzer *a, const BoothFrame *f)
+{
+  guint8 *luma = scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height);
+  a->luma_whole = FALSE;
+  for (guint i = 0; i < a->last_faces->len; i++) {
+    BoothRect r =
+        booth_face_track_region(&g_array_index(a->last_faces, BoothFace, i), f->width, f->height);
+    for (int y = r.y; y < r.y + r.height; y++) {
+      const guint8 *p = f->data + (gsize)y * (gsize)f->stride + (gsize)r.x * 3;
+      guint8 *o = luma + (gsize)y * (gsize)f->width + (gsize)r.x;
+      for (int x = 0; x < r.width; x++, p += 3)
+        o[x] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
+    }
+  }
 }
 
 /* The full luma reduced by an integer factor with a box filter, for QR. */
@@ -179,12 +221,15 @@ booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream)
     a->qr_fast = booth_qr_scanner_new_full(BOOTH_QR_ZXING);
 }
 
-/* The frame's thumbnail into a->thumb (the last one kept in a->last_thumb); the mean absolute
- * difference between the two, or G_MAXDOUBLE when there is no last one of the same size. */
+/* The frame's thumbnail into a->thumb (the last one kept in a->last_thumb), from img, the
+ * frame's luma reduced k times: means of THUMB_BLOCK / k squares of img, every second row of
+ * each. Returns the mean absolute difference between the two thumbnails, or G_MAXDOUBLE when
+ * there is no last one of the same size. */
 static double
-scene_change(BoothAnalyzer *a, const BoothFrame *frame)
+scene_change(BoothAnalyzer *a, const BoothFrame *frame, const guint8 *img, int iw, int ih, int k)
 {
-  int tw = frame->width / THUMB_BLOCK, th = frame->height / THUMB_BLOCK;
+  int block = MAX(THUMB_BLOCK / k, 1);
+  int tw = iw / block, th = ih / block;
   gsize n = (gsize)tw * (gsize)th;
   gboolean comparable = a->last_thumb && a->thumb_size == n && a->last_width == frame->width &&
                         a->last_height == frame->height;
@@ -199,26 +244,26 @@ scene_change(BoothAnalyzer *a, const BoothFrame *frame)
     a->last_thumb = a->thumb;
     a->thumb = t;
   }
-  if ((gsize)frame->width > a->thumb_acc_size) {
+  if ((gsize)iw > a->thumb_acc_size) {
     g_free(a->thumb_acc);
-    a->thumb_acc = g_new(guint16, frame->width);
-    a->thumb_acc_size = (gsize)frame->width;
+    a->thumb_acc = g_new(guint16, iw);
+    a->thumb_acc_size = (gsize)iw;
   }
-  /* Every fourth row of each block: a mean fine enough to tell a new scene from a sway. */
   guint16 *acc = a->thumb_acc;
-  gsize used = (gsize)tw * THUMB_BLOCK;
+  gsize used = (gsize)tw * (gsize)block;
+  int step = block > 1 ? 2 : 1, rows = (block + step - 1) / step;
   for (int y = 0; y < th; y++) {
     memset(acc, 0, used * sizeof *acc);
-    for (int dy = 0; dy < THUMB_BLOCK; dy += 4) {
-      const guint8 *row = a->luma + (gsize)(y * THUMB_BLOCK + dy) * (gsize)frame->width;
+    for (int dy = 0; dy < block; dy += step) {
+      const guint8 *row = img + (gsize)(y * block + dy) * (gsize)iw;
       for (gsize x = 0; x < used; x++)
         acc[x] = (guint16)(acc[x] + row[x]);
     }
     for (int x = 0; x < tw; x++) {
       guint32 sum = 0;
-      for (int i = 0; i < THUMB_BLOCK; i++)
-        sum += acc[x * THUMB_BLOCK + i];
-      a->thumb[(gsize)y * (gsize)tw + (gsize)x] = (guint8)(sum / (THUMB_BLOCK * THUMB_BLOCK / 4));
+      for (int i = 0; i < block; i++)
+        sum += acc[x * block + i];
+      a->thumb[(gsize)y * (gsize)tw + (gsize)x] = (guint8)(sum / (guint32)(block * rows));
     }
   }
   if (!comparable || n == 0)
@@ -229,18 +274,26 @@ scene_change(BoothAnalyzer *a, const BoothFrame *frame)
   return (double)diff / (double)n;
 }
 
-/* In a stream, whether this frame's faces come from the full search (unless tracking fails). */
+/* In a stream, whether this frame gets the full face search whatever it shows: the first, one
+ * of another size, or its turn. */
 static gboolean
-full_search_due(BoothAnalyzer *a, const BoothFrame *frame)
+full_search_planned(const BoothAnalyzer *a, const BoothFrame *frame)
 {
-  if (!a->stream)
-    return TRUE;
-  double change = scene_change(a, frame);
-  if (!a->last_faces || a->last_width != frame->width || a->last_height != frame->height ||
-      change > SCENE_CHANGE)
+  if (!a->last_faces || a->last_width != frame->width || a->last_height != frame->height)
     return TRUE;
   guint every = a->last_faces->len > 0 ? STREAM_FULL_EVERY : STREAM_EMPTY_EVERY;
   return a->since_full + 1 >= every;
+}
+
+/* In a stream, whether this frame's faces come from the full search (unless tracking fails):
+ * planned, or a new scene. img is the frame's luma reduced k times, for the thumbnail. */
+static gboolean
+full_search_due(BoothAnalyzer *a, const BoothFrame *frame, const guint8 *img, int iw, int ih, int k)
+{
+  if (!a->stream)
+    return TRUE;
+  gboolean planned = full_search_planned(a, frame);
+  return scene_change(a, frame, img, iw, ih, k) > SCENE_CHANGE || planned;
 }
 
 /* Faces for run: in a stream, tracked from the last frame (or, with none in the last frame,
@@ -259,6 +312,8 @@ faces_for_run(BoothAnalyzer *a, const BoothFrame *frame, gboolean full, gboolean
   if (faces)
     a->since_full++;
   else {
+    if (!a->luma_whole)
+      luma_full(a, frame);
     faces = booth_face_detector_run(a->faces, a->luma, frame->width, frame->height, frame->width,
                                     a->options.min_face);
     a->since_full = 0;
@@ -307,16 +362,31 @@ booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame)
   r->height = frame->height;
   r->origin = g_strdup(frame->origin);
 
-  luma_full(a, frame);
-  gint64 t1 = g_get_monotonic_time();
-  r->luma_us = t1 - t0;
-  gboolean full = full_search_due(a, frame);
-
   int side = MAX(frame->width, frame->height);
   r->qr_scale = MAX((side + a->options.qr_max_side - 1) / a->options.qr_max_side, 1);
+  int k = r->qr_scale, w = 0, h = 0;
+  const guint8 *small = NULL;
+  gboolean full = TRUE;
+  if (a->stream && k == 2 && !full_search_planned(a, frame)) {
+    /* A stream at 1080p: the halved luma straight from the colours, and the full-size luma
+     * only where it is read: everywhere for the full face search, else the faces' parts. */
+    small = luma_half_rgb(a, frame, &w, &h);
+    full = full_search_due(a, frame, small, w, h, k);
+    if (full || !a->last_faces)
+      luma_full(a, frame);
+    else
+      luma_faces(a, frame);
+  } else {
+    luma_full(a, frame);
+    if (a->options.qr || a->stream)
+      small = luma_reduce(a, frame->width, frame->height, k, &w, &h);
+    if (a->stream)
+      full = full_search_due(a, frame, small, w, h, k);
+  }
+  gint64 t1 = g_get_monotonic_time();
+  r->luma_us = t1 - t0;
+
   if (a->options.qr) {
-    int w, h;
-    const guint8 *small = luma_reduce(a, frame->width, frame->height, r->qr_scale, &w, &h);
     gboolean zbar = !a->stream || (!full && a->ticks % STREAM_ZBAR_EVERY == 0);
     r->codes = booth_qr_scanner_scan(zbar ? a->qr : a->qr_fast, small, w, h);
 

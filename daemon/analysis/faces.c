@@ -320,6 +320,17 @@ overlap(const BoothRect *a, const BoothRect *b)
   return i / ((double)a->width * a->height + (double)b->width * b->height - i);
 }
 
+BoothRect
+booth_face_track_region(const BoothFace *last, int width, int height)
+{
+  g_assert(last && width > 0 && height > 0);
+  int m = (int)(last->box.width * TRACK_MARGIN + 0.5);
+  int x0 = CLAMP(last->box.x - m, 0, width), y0 = CLAMP(last->box.y - m, 0, height);
+  int x1 = CLAMP(last->box.x + last->box.width + m, x0, width);
+  int y1 = CLAMP(last->box.y + last->box.height + m, y0, height);
+  return (BoothRect){x0, y0, x1 - x0, y1 - y0};
+}
+
 /* The face near last, or FALSE. */
 static gboolean
 track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int stride, int min_px,
@@ -328,10 +339,8 @@ track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int s
   int win_w, win_h;
   booth_cascade_get_window(d->face, &win_w, &win_h);
   int win = MAX(win_w, win_h);
-  int m = (int)(last->box.width * TRACK_MARGIN + 0.5);
-  int x0 = MAX(last->box.x - m, 0), y0 = MAX(last->box.y - m, 0);
-  int x1 = MIN(last->box.x + last->box.width + m, width);
-  int y1 = MIN(last->box.y + last->box.height + m, height);
+  BoothRect region = booth_face_track_region(last, width, height);
+  int x0 = region.x, y0 = region.y, x1 = region.x + region.width, y1 = region.y + region.height;
   if (x1 - x0 < win || y1 - y0 < win)
     return FALSE;
   int smallest = MAX((int)(last->box.width / TRACK_GROWTH), min_px);

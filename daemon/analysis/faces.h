@@ -59,5 +59,9 @@ GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int wi
  * searched again when eyes is TRUE, else carried with its box (moved and scaled with it). NULL
  * when last is empty or any face of it is not found again: the caller then runs the full
  * search. New faces are not looked for: run the full search now and then. */
+/* The part of a width x height frame that tracking reads for a face of the last frame (its box
+ * with half its width around it, clipped): all of the frame's luma that
+ * booth_face_detector_track needs for that face, eyes included. */
+BoothRect booth_face_track_region(const BoothFace *last, int width, int height);
 GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                   int stride, double min_face, const GArray *last, gboolean eyes);

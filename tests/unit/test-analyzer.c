@@ -144,6 +144,37 @@ test_stream_qr(void)
   g_assert_cmpuint(read, ==, 2);
 }
 
+/* At 1080p a stream halves the frame's colours straight into the image QR reads: the code (a
+ * qrencode code enlarged three times, as a camera close to it sees it) is read on every frame,
+ * the same bytes at the same place as the one-frame analyzer reads it. */
+static void
+test_stream_qr_1080p(void)
+{
+  g_autoptr(BoothFrame) code = load("frames/code-1.png");
+  g_autoptr(BoothFrame) big = booth_frame_new(1920, 1080);
+  memset(big->data, 160, (gsize)big->stride * (gsize)big->height);
+  int x0 = (1920 - code->width * 3) / 2, y0 = (1080 - code->height * 3) / 2;
+  for (int y = 0; y < code->height * 3; y++)
+    for (int x = 0; x < code->width * 3; x++)
+      memcpy(big->data + (gsize)(y0 + y) * big->stride + (gsize)(x0 + x) * 3,
+             code->data + (gsize)(y / 3) * code->stride + (gsize)(x / 3) * 3, 3);
+  g_autoptr(BoothAnalyzer) alone = new_analyzer(FALSE);
+  g_autoptr(BoothAnalysis) ref = booth_analyzer_run(alone, big);
+  g_assert_cmpuint(ref->codes->len, ==, 1);
+  const BoothQrCode *want = g_ptr_array_index(ref->codes, 0);
+  g_autoptr(BoothAnalyzer) live = new_analyzer(TRUE);
+  for (int i = 0; i < 6; i++) {
+    g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, big);
+    g_assert_cmpint(r->qr_scale, ==, 2);
+    g_assert_cmpuint(r->codes->len, ==, 1);
+    const BoothQrCode *got = g_ptr_array_index(r->codes, 0);
+    g_assert_true(g_bytes_equal(got->data, want->data));
+    g_assert_cmpint(ABS(got->x - want->x), <=, 4);
+    g_assert_cmpint(ABS(got->y - want->y), <=, 4);
+    g_assert_cmpint(ABS(got->width - want->width), <=, 8);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -155,6 +186,7 @@ main(int argc, char **argv)
   g_test_add_func("/analyzer/stream-faces", test_stream_faces);
   g_test_add_func("/analyzer/stream-empty", test_stream_empty);
   g_test_add_func("/analyzer/stream-qr", test_stream_qr);
+  g_test_add_func("/analyzer/stream-qr-1080p", test_stream_qr_1080p);
   int rc = g_test_run();
   booth_profile_free(profile);
   return rc;
