@@ -346,14 +346,19 @@ bench_size(gconstpointer data)
     for (guint i = 0; i < 5; i++)
       booth_analysis_free(booth_analyzer_run(full, g_ptr_array_index(frames, i)));
     booth_analyzer_set_stream(live, TRUE);
+    /* Two passes, so that each analyzer meets every frame as the first to read it. */
+    g_autoptr(GPtrArray) lives =
+        g_ptr_array_new_with_free_func((GDestroyNotify)booth_analysis_free);
+    g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func((GDestroyNotify)booth_analysis_free);
+    for (int pass = 0; pass < 2; pass++)
+      for (guint i = 0; i < frames->len; i++) {
+        gint64 c0 = cpu_us();
+        BoothAnalysis *r = booth_analyzer_run(pass ? full : live, g_ptr_array_index(frames, i));
+        times_add(pass ? &tf : &tl, r, cpu_us() - c0);
+        g_ptr_array_add(pass ? refs : lives, r);
+      }
     for (guint i = 0; i < frames->len; i++) {
-      gint64 c0 = cpu_us();
-      g_autoptr(BoothAnalysis) r = booth_analyzer_run(live, g_ptr_array_index(frames, i));
-      gint64 c1 = cpu_us();
-      g_autoptr(BoothAnalysis) ref = booth_analyzer_run(full, g_ptr_array_index(frames, i));
-      gint64 c2 = cpu_us();
-      times_add(&tl, r, c1 - c0);
-      times_add(&tf, ref, c2 - c1);
+      const BoothAnalysis *r = g_ptr_array_index(lives, i), *ref = g_ptr_array_index(refs, i);
       with_face += ref->framing.has_face;
       tracked += r->faces_tracked;
       want += ref->faces->len;
