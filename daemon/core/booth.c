@@ -216,6 +216,12 @@ booth_get_uptime_us(Booth *b)
 BoothPreviewStats
 booth_get_preview_stats(Booth *b)
 {
+  /* While boothd stops, the preview is gone before the last jobs report back, and a property
+   * read then finds no stream. */
+  if (!b->preview) {
+    BoothPreviewStats none = {0};
+    return none;
+  }
   return booth_preview_get_stats(b->preview);
 }
 
