@@ -55,7 +55,11 @@ kiosk_init() {
   mkdir -p "$SHOTS"
   KIOSK_LOG=$WORK/boothkiosk.log
 
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$WORK/display" 2>"$WORK/xvfb.log" &
+  # -noreset: an X server resets when its last client leaves (the accessibility launcher
+  # connects and leaves just before the kiosk starts), and a client that comes during the
+  # reset finds no display.
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$WORK/display" \
+    2>"$WORK/xvfb.log" &
   XVFB_PID=$!
   local deadline=$((SECONDS + 10))
   until [[ -s $WORK/display ]]; do
