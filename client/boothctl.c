@@ -247,7 +247,7 @@ boothctl_print_json(Boothctl *ctl, GVariant *value)
 {
   g_autoptr(GString) out = g_string_new(NULL);
 
-  boothctl_json_append_variant(out, value, ctl->pretty);
+  booth_json_append_variant(out, value, ctl->pretty);
   g_string_append_c(out, '\n');
   fwrite(out->str, 1, out->len, stdout);
   fflush(stdout);
@@ -371,6 +371,17 @@ run_start(Boothctl *ctl)
   return BOOTHCTL_EXIT_OK;
 }
 
+/* A capture's report, in words or JSON; exit 4 when a check failed. */
+static int
+show_report(Boothctl *ctl, GVariant *report)
+{
+  if (ctl->json)
+    boothctl_print_json(ctl, report);
+  else
+    boothctl_print_report(report);
+  return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+}
+
 static int
 run_capture(Boothctl *ctl)
 {
@@ -387,11 +398,7 @@ run_capture(Boothctl *ctl)
     return boothctl_report_error(ctl, error);
 
   g_autoptr(GVariant) report = g_variant_get_child_value(reply, 0);
-  if (ctl->json)
-    boothctl_print_json(ctl, report);
-  else
-    boothctl_print_report(report);
-  return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+  return show_report(ctl, report);
 }
 
 /* Retake and Cancel return nothing; --json still prints a value so a script reading
@@ -552,11 +559,7 @@ run_review(Boothctl *ctl)
                               : "no candidate waits for review: 'boothctl capture' takes one";
     return refuse(ctl, NULL, message);
   }
-  if (ctl->json)
-    boothctl_print_json(ctl, report);
-  else
-    boothctl_print_report(report);
-  return boothctl_report_passed(report) ? BOOTHCTL_EXIT_OK : BOOTHCTL_EXIT_CHECK_FAILED;
+  return show_report(ctl, report);
 }
 
 /* One file checked by boothd as it is; prints its photo report. The file is handed over as a

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "print.h"
+#include "report.h"
 
 /* Writing a day's photos to a slow stick takes minutes. */
 #define EXPORT_TIMEOUT_MS (30 * 60 * 1000)
@@ -118,40 +119,23 @@ boothctl_export(Boothctl *ctl, const char *dir, gint64 since, char **sessions, g
 
 /* ---- boothctl report ---- */
 
-static char *
-hm(gint64 usec)
+static void
+print_counts_header(const char *first)
 {
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
-  return t ? g_date_time_format(t, "%H:%M") : g_strdup("?");
-}
-
-static guint32
-u32(GVariant *d, const char *key)
-{
-  guint32 v = 0;
-  g_variant_lookup(d, key, "u", &v);
-  return v;
-}
-
-static char *
-seconds_text(GVariant *d)
-{
-  double med, p90;
-  if (!g_variant_lookup(d, "seconds_median", "d", &med) ||
-      !g_variant_lookup(d, "seconds_p90", "d", &p90))
-    return g_strdup("-");
-  return g_strdup_printf("%.1f/%.1f s", med, p90);
+  g_print("\n%-13s %7s %9s %9s %9s %7s %5s %8s %12s\n", first, "started", "committed", "cancelled",
+          "abandoned", "retakes", "/stu", "override", "code->commit");
 }
 
 static void
 print_counts_line(const char *label, GVariant *d)
 {
-  g_autofree char *secs = seconds_text(d);
+  g_autofree char *secs = booth_report_seconds(d);
   double per = 0;
   g_variant_lookup(d, "retakes_per_student", "d", &per);
-  g_print("%-13s %7u %9u %9u %9u %7u %5.2f %8u %12s\n", label, u32(d, "started"),
-          u32(d, "committed"), u32(d, "cancelled"), u32(d, "abandoned"), u32(d, "retakes"), per,
-          u32(d, "overridden"), secs);
+  g_print("%-13s %7u %9u %9u %9u %7u %5.2f %8u %12s\n", label, booth_report_count(d, "started"),
+          booth_report_count(d, "committed"), booth_report_count(d, "cancelled"),
+          booth_report_count(d, "abandoned"), booth_report_count(d, "retakes"), per,
+          booth_report_count(d, "overridden"), secs);
 }
 
 static void
@@ -177,10 +161,11 @@ print_report(GVariant *r)
   g_variant_lookup(r, "counts_note", "&s", &note);
   g_print("day report    %s, %s\n", day, title);
   g_print("schedule      %s\n", *schedule ? schedule : "none (no schedule.conf)");
-  g_autofree char *secs = seconds_text(r);
+  g_autofree char *secs = booth_report_seconds(r);
   g_print("sessions      %u started: %u committed, %u cancelled, %u abandoned, %u other\n",
-          u32(r, "started"), u32(r, "committed"), u32(r, "cancelled"), u32(r, "abandoned"),
-          u32(r, "other"));
+          booth_report_count(r, "started"), booth_report_count(r, "committed"),
+          booth_report_count(r, "cancelled"), booth_report_count(r, "abandoned"),
+          booth_report_count(r, "other"));
   g_print("code->commit  median/90th percentile %s\n", secs);
   g_autoptr(GVariant) hist = g_variant_lookup_value(r, "retakes_histogram", G_VARIANT_TYPE("au"));
   if (hist && g_variant_n_children(hist) == 4) {
@@ -188,15 +173,16 @@ print_report(GVariant *r)
     for (int k = 0; k < 4; k++)
       g_variant_get_child(hist, k, "u", &h[k]);
     g_print("retakes       %u in all; students with none %u, one %u, two %u, three or more %u\n",
-            u32(r, "retakes"), h[0], h[1], h[2], h[3]);
+            booth_report_count(r, "retakes"), h[0], h[1], h[2], h[3]);
   }
   g_autoptr(GVariant) busiest = g_variant_lookup_value(r, "busiest", G_VARIANT_TYPE_VARDICT);
   if (busiest) {
     gint64 s = 0, e = 0;
     g_variant_lookup(busiest, "start", "x", &s);
     g_variant_lookup(busiest, "end", "x", &e);
-    g_autofree char *a = hm(s), *b = hm(e);
-    g_print("busiest       %s-%s: %u sessions started\n", a, b, u32(busiest, "started"));
+    g_autofree char *a = booth_report_clock(s), *b = booth_report_clock(e);
+    g_print("busiest       %s-%s: %u sessions started\n", a, b,
+            booth_report_count(busiest, "started"));
   }
   g_autoptr(GVariant) ov = g_variant_lookup_value(r, "overrides_by_check", G_VARIANT_TYPE("a{su}"));
   if (ov)
@@ -206,8 +192,7 @@ print_report(GVariant *r)
   if (failing)
     print_name_counts("failing", failing);
 
-  g_print("\n%-13s %7s %9s %9s %9s %7s %5s %8s %12s\n", "slot", "started", "committed", "cancelled",
-          "abandoned", "retakes", "/stu", "override", "code->commit");
+  print_counts_header("slot");
   g_autoptr(GVariant) slots = g_variant_lookup_value(r, "slots", G_VARIANT_TYPE("aa{sv}"));
   for (gsize i = 0; slots && i < g_variant_n_children(slots); i++) {
     g_autoptr(GVariant) s = g_variant_get_child_value(slots, i);
@@ -221,17 +206,16 @@ print_report(GVariant *r)
     }
   }
   g_autoptr(GVariant) outside = g_variant_lookup_value(r, "outside_slots", G_VARIANT_TYPE_VARDICT);
-  if (outside && u32(outside, "started") > 0)
+  if (outside && booth_report_count(outside, "started") > 0)
     print_counts_line("outside slots", outside);
 
-  g_print("\n%-13s %7s %9s %9s %9s %7s %5s %8s %12s\n", "hour", "started", "committed", "cancelled",
-          "abandoned", "retakes", "/stu", "override", "code->commit");
+  print_counts_header("hour");
   g_autoptr(GVariant) hours = g_variant_lookup_value(r, "hours", G_VARIANT_TYPE("aa{sv}"));
   for (gsize i = 0; hours && i < g_variant_n_children(hours); i++) {
     g_autoptr(GVariant) h = g_variant_get_child_value(hours, i);
     gint64 start = 0;
     g_variant_lookup(h, "start", "x", &start);
-    g_autofree char *label = hm(start);
+    g_autofree char *label = booth_report_clock(start);
     print_counts_line(label, h);
   }
   g_print("\n%s\n", note);
@@ -344,7 +328,7 @@ report_svg(GVariant *r)
       "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n",
       L, T + ph, L + pw, T + ph, L, T, L, T + ph);
   for (gint64 t = t0; t <= t1; t += hour) {
-    g_autofree char *label = hm(t);
+    g_autofree char *label = booth_report_clock(t);
     g_string_append_printf(
         out,
         "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"black\"/>"

@@ -114,11 +114,9 @@ booth_iso_time(gint64 unix_us)
 BoothManifest *
 booth_manifest_new(const char *batch, gint64 created_at)
 {
-  BoothManifest *m = g_new0(BoothManifest, 1);
-  m->batch = g_strdup(batch);
-  m->created_at = created_at;
-  m->rows = g_ptr_array_new_with_free_func((GDestroyNotify)booth_manifest_row_free);
-  return m;
+  g_autoptr(GPtrArray) rows =
+      g_ptr_array_new_with_free_func((GDestroyNotify)booth_manifest_row_free);
+  return booth_manifest_new_with_rows(batch, created_at, rows);
 }
 
 BoothManifest *
@@ -151,6 +149,17 @@ guint
 booth_manifest_rows(BoothManifest *m)
 {
   return m->rows->len;
+}
+
+guint
+booth_manifest_count_sessions(GPtrArray *rows)
+{
+  guint n = 0;
+  for (guint i = 0; i < rows->len; i++) {
+    const BoothManifestRow *row = rows->pdata[i];
+    n += i == 0 || strcmp(row->session_id, ((BoothManifestRow *)rows->pdata[i - 1])->session_id);
+  }
+  return n;
 }
 
 /* ---- CSV ---- */

@@ -66,6 +66,8 @@ BoothManifest *booth_manifest_new_with_rows(const char *batch, gint64 created_at
 /* Takes row. */
 void booth_manifest_add(BoothManifest *m, BoothManifestRow *row);
 guint booth_manifest_rows(BoothManifest *m);
+/* The sessions of rows (BoothManifestRow*) whose rows of one session stand together. */
+guint booth_manifest_count_sessions(GPtrArray *rows);
 
 /* The three texts, for a caller that writes them itself (tests; sizes). */
 GString *booth_manifest_csv(BoothManifest *m);

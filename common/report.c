@@ -167,6 +167,33 @@ booth_report_check_names(const char *overrides)
   return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* ---- text ---- */
+
+char *
+booth_report_clock(gint64 usec)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(usec / G_USEC_PER_SEC);
+  return t ? g_date_time_format(t, "%H:%M") : g_strdup("?");
+}
+
+guint32
+booth_report_count(GVariant *counts, const char *key)
+{
+  guint32 v = 0;
+  g_variant_lookup(counts, key, "u", &v);
+  return v;
+}
+
+char *
+booth_report_seconds(GVariant *counts)
+{
+  double med, p90;
+  if (!g_variant_lookup(counts, "seconds_median", "d", &med) ||
+      !g_variant_lookup(counts, "seconds_p90", "d", &p90))
+    return g_strdup("-");
+  return g_strdup_printf("%.1f/%.1f s", med, p90);
+}
+
 /* ---- counting ---- */
 
 double

@@ -45,9 +45,17 @@ char **booth_report_check_names(const char *overrides);
 
 /* The report of sessions (BoothReportSession*) started in [day_start, day_end) (unix
  * microseconds, local midnights), as an a{sv}: see docs/org.boothd.Booth1.md, Dict DayReport.
- * schedule may be NULL. title names what is counted (a booth, a room, the school). */
+ * schedule may be NULL. title names what is counted (a booth, a room, the school). The caller
+ * owns the reference returned (not floating). */
 GVariant *booth_report_build(GPtrArray *sessions, const BoothSchedule *schedule, gint64 day_start,
                              gint64 day_end, const char *title);
+
+/* What the text forms of a report share: a report time as "HH:MM" (local); a count of a
+ * report's dictionary (0 when absent); "median/p90 s" of its code-to-commit seconds, "-" when
+ * it has none. */
+char *booth_report_clock(gint64 usec);
+guint32 booth_report_count(GVariant *counts, const char *key);
+char *booth_report_seconds(GVariant *counts);
 
 /* The p-th percentile (0..100) of n sorted values, linear between the closest ranks. */
 double booth_percentile(const double *sorted, gsize n, double p);

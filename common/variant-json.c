@@ -176,7 +176,7 @@ json_append(GString *out, GVariant *value, gboolean pretty, guint depth)
 }
 
 void
-boothctl_json_append_variant(GString *out, GVariant *value, gboolean pretty)
+booth_json_append_variant(GString *out, GVariant *value, gboolean pretty)
 {
   g_return_if_fail(out != NULL);
   g_return_if_fail(value != NULL);
@@ -185,7 +185,7 @@ boothctl_json_append_variant(GString *out, GVariant *value, gboolean pretty)
 }
 
 char *
-boothctl_json_from_variant(GVariant *value, gboolean pretty)
+booth_json_from_variant(GVariant *value, gboolean pretty)
 {
   g_return_val_if_fail(value != NULL, NULL);
 

@@ -10,82 +10,13 @@
 #include "collect.h"
 #include "json.h"
 #include "report.h"
+#include "variant-json.h"
 
 static const char collection_note[] =
     "The collection holds the committed sessions only: the sessions cancelled or abandoned "
     "on a booth are counted by that booth's own report (boothctl report).";
 
-/* ---- JSON, for --json ---- */
-
-static void
-variant_json(GString *out, GVariant *v)
-{
-  if (g_variant_is_of_type(v, G_VARIANT_TYPE_STRING)) {
-    booth_json_string(out, g_variant_get_string(v, NULL));
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_BOOLEAN)) {
-    g_string_append(out, g_variant_get_boolean(v) ? "true" : "false");
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32)) {
-    g_string_append_printf(out, "%u", g_variant_get_uint32(v));
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT64)) {
-    g_string_append_printf(out, "%" G_GINT64_FORMAT, g_variant_get_int64(v));
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_DOUBLE)) {
-    booth_json_number(out, g_variant_get_double(v));
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_VARIANT)) {
-    g_autoptr(GVariant) inner = g_variant_get_variant(v);
-    variant_json(out, inner);
-  } else if (g_variant_is_of_type(v, G_VARIANT_TYPE_DICTIONARY)) {
-    g_string_append_c(out, '{');
-    for (gsize i = 0; i < g_variant_n_children(v); i++) {
-      g_autoptr(GVariant) entry = g_variant_get_child_value(v, i);
-      g_autoptr(GVariant) key = g_variant_get_child_value(entry, 0);
-      g_autoptr(GVariant) value = g_variant_get_child_value(entry, 1);
-      if (i)
-        g_string_append_c(out, ',');
-      booth_json_string(out, g_variant_get_string(key, NULL));
-      g_string_append_c(out, ':');
-      variant_json(out, value);
-    }
-    g_string_append_c(out, '}');
-  } else if (g_variant_is_container(v)) {
-    g_string_append_c(out, '[');
-    for (gsize i = 0; i < g_variant_n_children(v); i++) {
-      g_autoptr(GVariant) child = g_variant_get_child_value(v, i);
-      if (i)
-        g_string_append_c(out, ',');
-      variant_json(out, child);
-    }
-    g_string_append_c(out, ']');
-  } else {
-    g_string_append(out, "null");
-  }
-}
-
 /* ---- text ---- */
-
-static guint32
-u32(GVariant *d, const char *key)
-{
-  guint32 v = 0;
-  g_variant_lookup(d, key, "u", &v);
-  return v;
-}
-
-static char *
-hm(gint64 us)
-{
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(us / G_USEC_PER_SEC);
-  return t ? g_date_time_format(t, "%H:%M") : g_strdup("?");
-}
-
-static char *
-seconds_text(GVariant *d)
-{
-  double med, p90;
-  if (!g_variant_lookup(d, "seconds_median", "d", &med) ||
-      !g_variant_lookup(d, "seconds_p90", "d", &p90))
-    return g_strdup("-");
-  return g_strdup_printf("%.1f/%.1f s", med, p90);
-}
 
 /* label padded to width columns of the terminal (a Chinese character takes two). */
 static void
@@ -100,12 +31,12 @@ print_label(const char *label, int width)
 static void
 print_line(const char *label, GVariant *d)
 {
-  g_autofree char *secs = seconds_text(d);
+  g_autofree char *secs = booth_report_seconds(d);
   double per = 0;
   g_variant_lookup(d, "retakes_per_student", "d", &per);
   print_label(label, 28);
-  printf("%9u %7u %5.2f %8u %14s\n", u32(d, "committed"), u32(d, "retakes"), per,
-         u32(d, "overridden"), secs);
+  printf("%9u %7u %5.2f %8u %14s\n", booth_report_count(d, "committed"),
+         booth_report_count(d, "retakes"), per, booth_report_count(d, "overridden"), secs);
 }
 
 static void
@@ -137,9 +68,9 @@ print_text(GVariant *school, GPtrArray *rooms)
     gint64 s = 0, e = 0;
     g_variant_lookup(busiest, "start", "x", &s);
     g_variant_lookup(busiest, "end", "x", &e);
-    g_autofree char *a = hm(s), *b = hm(e);
+    g_autofree char *a = booth_report_clock(s), *b = booth_report_clock(e);
     printf("\nbusiest       %s-%s: %u sessions started in all rooms\n", a, b,
-           u32(busiest, "started"));
+           booth_report_count(busiest, "started"));
   }
   g_autoptr(GVariant) slots = g_variant_lookup_value(school, "slots", G_VARIANT_TYPE("aa{sv}"));
   if (slots && g_variant_n_children(slots)) {
@@ -153,7 +84,7 @@ print_text(GVariant *school, GPtrArray *rooms)
     }
     g_autoptr(GVariant) outside =
         g_variant_lookup_value(school, "outside_slots", G_VARIANT_TYPE_VARDICT);
-    if (outside && u32(outside, "committed") > 0)
+    if (outside && booth_report_count(outside, "committed") > 0)
       print_line("outside slots", outside);
   }
   g_autoptr(GVariant) hours = g_variant_lookup_value(school, "hours", G_VARIANT_TYPE("aa{sv}"));
@@ -164,7 +95,7 @@ print_text(GVariant *school, GPtrArray *rooms)
       g_autoptr(GVariant) h = g_variant_get_child_value(hours, i);
       gint64 start = 0;
       g_variant_lookup(h, "start", "x", &start);
-      g_autofree char *label = hm(start);
+      g_autofree char *label = booth_report_clock(start);
       print_line(label, h);
     }
   }
@@ -266,27 +197,25 @@ collect_report(PGconn *pg, const char *day, const char *schedule_path, gboolean 
   PQclear(res);
 
   g_autofree char *school_title = g_strdup_printf("the collection: %u booths", booths->len);
-  g_autoptr(GVariant) school =
-      g_variant_ref_sink(booth_report_build(all, schedule, day_start, day_end, school_title));
+  g_autoptr(GVariant) school = booth_report_build(all, schedule, day_start, day_end, school_title);
   g_autoptr(GPtrArray) rooms = g_ptr_array_new_with_free_func((GDestroyNotify)g_variant_unref);
   for (guint i = 0; i < booths->len; i++) {
     g_autoptr(GPtrArray) mine = g_ptr_array_new();
     for (guint k = 0; k < all->len; k++)
       if (g_str_equal(((BoothReportSession *)all->pdata[k])->booth, booths->pdata[i]))
         g_ptr_array_add(mine, all->pdata[k]);
-    g_ptr_array_add(rooms, g_variant_ref_sink(
-                               booth_report_build(mine, schedule, day_start, day_end,
-                                                  g_hash_table_lookup(titles, booths->pdata[i]))));
+    g_ptr_array_add(rooms, booth_report_build(mine, schedule, day_start, day_end,
+                                              g_hash_table_lookup(titles, booths->pdata[i])));
   }
 
   if (json) {
     g_autoptr(GString) out = g_string_new("{\"collection\":");
-    variant_json(out, school);
+    booth_json_append_variant(out, school, FALSE);
     g_string_append(out, ",\"rooms\":[");
     for (guint i = 0; i < rooms->len; i++) {
       if (i)
         g_string_append_c(out, ',');
-      variant_json(out, rooms->pdata[i]);
+      booth_json_append_variant(out, rooms->pdata[i], FALSE);
     }
     g_string_append(out, "],\"note\":");
     booth_json_string(out, collection_note);

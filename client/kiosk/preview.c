@@ -52,18 +52,27 @@ reader_end(KioskPreviewReader *r, const GError *error)
   r->on_end(error, r->data);
 }
 
+/* A read's end: FALSE when it failed, and then the stream has ended unless it was cancelled
+ * (the reader may be gone then: it is not touched). */
+static gboolean
+read_finished(GObject *source, GAsyncResult *result, KioskPreviewReader *r, gsize *got)
+{
+  g_autoptr(GError) error = NULL;
+  if (g_input_stream_read_all_finish(G_INPUT_STREAM(source), result, got, &error))
+    return TRUE;
+  if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    reader_end(r, error);
+  return FALSE;
+}
+
 static void
 on_body(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  KioskPreviewReader *r = user_data;
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish(G_INPUT_STREAM(source), result, &got, &error)) {
-    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      reader_end(user_data, error);
+  if (!read_finished(source, result, r, &got))
     return;
-  }
-  KioskPreviewReader *r = user_data;
   const BoothPreviewHeader *h = &r->frame.header;
   if (got < (gsize)h->hints_len + h->jpeg_len) {
     reader_end(r, NULL);
@@ -91,15 +100,11 @@ on_body(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_header(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  KioskPreviewReader *r = user_data;
   gsize got = 0;
 
-  if (!g_input_stream_read_all_finish(G_INPUT_STREAM(source), result, &got, &error)) {
-    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      reader_end(user_data, error);
+  if (!read_finished(source, result, r, &got))
     return;
-  }
-  KioskPreviewReader *r = user_data;
   if (got < r->header_part) {
     /* A clean end between frames, or a cut one: either way the daemon closed it. */
     reader_end(r, NULL);
@@ -108,6 +113,7 @@ on_header(GObject *source, GAsyncResult *result, gpointer user_data)
   BoothPreviewHeader *h = &r->frame.header;
   long need = booth_preview_header_parse(r->header, r->header_have, h);
   if (need < 0 || (gsize)need > sizeof r->header) {
+    g_autoptr(GError) error = NULL;
     g_set_error(&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                 "not a BPV1 preview stream (magic, version or header length)");
     reader_end(r, error);
@@ -120,6 +126,7 @@ on_header(GObject *source, GAsyncResult *result, gpointer user_data)
   }
   if (h->width > MAX_SIDE || h->height > MAX_SIDE || h->hints_len > MAX_HINTS ||
       h->jpeg_len > MAX_JPEG) {
+    g_autoptr(GError) error = NULL;
     g_set_error(&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                 "preview frame out of bounds (%ux%u, %u bytes of hints, %u of JPEG)",
                 (unsigned)h->width, (unsigned)h->height, (unsigned)h->hints_len,

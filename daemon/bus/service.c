@@ -451,6 +451,35 @@ method_open_candidate(sd_bus_message *m, void *userdata, sd_bus_error *e)
   return 1;
 }
 
+/* request_begin() for a method whose first argument is a file descriptor (what names it in
+ * messages): *own gets a copy of it, which the caller owns, since the message's own closes with
+ * the message and the work reads it later. On failure replies the error itself. */
+static gboolean
+request_begin_fd(BoothService *svc, sd_bus_message *m, const char *what, const OptionSpec *specs,
+                 OptionValue *values, BoothCaller *caller, int *own)
+{
+  int fd = -1;
+  int r = sd_bus_message_read_basic(m, 'h', &fd);
+  if (r < 0) {
+    g_autoptr(GError) error =
+        g_error_new(BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                    "cannot read %s's file descriptor: %s", what, strerror(-r));
+    booth_bus_reply_error(m, error);
+    return FALSE;
+  }
+  if (!request_begin(svc, m, specs, values, caller))
+    return FALSE;
+  *own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (*own < 0) {
+    g_autoptr(GError) error =
+        g_error_new(BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot keep %s's file descriptor: %s", what,
+                    strerror(errno));
+    booth_bus_reply_error(m, error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* ---- CheckPhoto ---- */
 
 static int
@@ -461,26 +490,9 @@ method_check_photo(sd_bus_message *m, void *userdata, sd_bus_error *e)
   BoothService *svc = userdata;
   OptionValue v[G_N_ELEMENTS(specs)] = {0};
   BoothCaller caller;
-  int fd = -1;
-  int r = sd_bus_message_read_basic(m, 'h', &fd);
-  if (r < 0) {
-    g_autoptr(GError) error =
-        g_error_new(BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                    "cannot read the photo's file descriptor: %s", strerror(-r));
-    booth_bus_reply_error(m, error);
+  int own = -1;
+  if (!request_begin_fd(svc, m, "the photo", specs, v, &caller, &own))
     return 1;
-  }
-  if (!request_begin(svc, m, specs, v, &caller))
-    return 1;
-  /* The message owns its descriptor; the check reads on the job thread after the handler. */
-  int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (own < 0) {
-    g_autoptr(GError) error =
-        g_error_new(BOOTH_ERROR, BOOTH_ERROR_FAILED, "cannot keep the photo's file descriptor: %s",
-                    strerror(errno));
-    booth_bus_reply_error(m, error);
-    return 1;
-  }
   booth_photo_check(svc->booth, &caller, own, v[0].s, report_done, request_new(svc, m));
   return 1;
 }
@@ -522,27 +534,10 @@ method_export(sd_bus_message *m, void *userdata, sd_bus_error *e)
   BoothService *svc = userdata;
   OptionValue v[G_N_ELEMENTS(specs)] = {0};
   BoothCaller caller;
-  int fd = -1;
-  int r = sd_bus_message_read_basic(m, 'h', &fd);
-  if (r < 0) {
-    g_autoptr(GError) error =
-        g_error_new(BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                    "cannot read the export folder's file descriptor: %s", strerror(-r));
-    booth_bus_reply_error(m, error);
-    return 1;
-  }
-  if (request_begin(svc, m, specs, v, &caller)) {
-    /* The message owns its descriptor; the batch is written after the handler returns. */
-    int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (own < 0) {
-      g_autoptr(GError) error =
-          g_error_new(BOOTH_ERROR, BOOTH_ERROR_FAILED,
-                      "cannot keep the export folder's file descriptor: %s", strerror(errno));
-      booth_bus_reply_error(m, error);
-    } else {
-      BoothExportQuery query = {v[SINCE].x > 0 ? v[SINCE].x : 0, v[SESSIONS].as, v[ALL].b};
-      booth_export(svc->booth, &caller, own, &query, export_done, request_new(svc, m));
-    }
+  int own = -1;
+  if (request_begin_fd(svc, m, "the export folder", specs, v, &caller, &own)) {
+    BoothExportQuery query = {v[SINCE].x > 0 ? v[SINCE].x : 0, v[SESSIONS].as, v[ALL].b};
+    booth_export(svc->booth, &caller, own, &query, export_done, request_new(svc, m));
   }
   options_clear(v, G_N_ELEMENTS(v));
   return 1;

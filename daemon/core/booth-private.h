@@ -52,6 +52,9 @@ struct Booth {
 typedef void (*BoothJobFunc)(Booth *b, gpointer data);
 void booth_job_run(Booth *b, BoothJobFunc work, BoothJobFunc done, gpointer data);
 
+/* FALSE and Denied, saying how to be let in, unless the caller may operate the booth. */
+gboolean booth_caller_check(Booth *b, const BoothCaller *caller, GError **error);
+
 /* To the listeners. */
 void booth_changed(Booth *b, BoothChange what);
 void booth_emit_code_scanned(Booth *b, const BoothCodeEvent *event);

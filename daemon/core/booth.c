@@ -61,6 +61,17 @@ booth_job_run(Booth *b, BoothJobFunc work, BoothJobFunc done, gpointer data)
   g_thread_pool_push(b->jobs, j, NULL);
 }
 
+gboolean
+booth_caller_check(Booth *b, const BoothCaller *caller, GError **error)
+{
+  if (caller->authorized)
+    return TRUE;
+  g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_DENIED,
+              "user %u may not operate the booth: add the user to group '%s' (or run as root)",
+              (unsigned)caller->uid, b->config->allowed_group);
+  return FALSE;
+}
+
 /* ---- listeners ---- */
 
 void

@@ -118,11 +118,8 @@ booth_photo_check(Booth *b, const BoothCaller *caller, int fd, const char *profi
   g_assert(b && caller && fd >= 0 && done);
   g_autoptr(GError) error = NULL;
   const BoothProfile *profile = g_ptr_array_index(b->config->loaded_profiles, 0);
-  if (!caller->authorized)
-    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_DENIED,
-                "user %u may not operate the booth: add the user to group '%s' (or run as root)",
-                (unsigned)caller->uid, b->config->allowed_group);
-  else if (profile_name && !(profile = booth_config_find_profile(b->config, profile_name))) {
+  if (booth_caller_check(b, caller, &error) && profile_name &&
+      !(profile = booth_config_find_profile(b->config, profile_name))) {
     g_autofree char *known = g_strjoinv(", ", b->config->profiles);
     g_autofree char *shown = booth_utf8_prefix(profile_name, 64);
     g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,

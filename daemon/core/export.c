@@ -35,17 +35,6 @@ typedef struct {
   gpointer data;
 } ExportJob;
 
-gboolean
-booth_caller_check(Booth *b, const BoothCaller *caller, GError **error)
-{
-  if (caller->authorized)
-    return TRUE;
-  g_set_error(error, BOOTH_ERROR, BOOTH_ERROR_DENIED,
-              "user %u may not operate the booth: add the user to group '%s' (or run as root)",
-              (unsigned)caller->uid, b->config->allowed_group);
-  return FALSE;
-}
-
 static void
 export_job_free(ExportJob *j)
 {
@@ -76,12 +65,7 @@ export_finish(ExportJob *j)
   };
   if (result.batch) {
     result.photos = j->rows->len;
-    for (guint i = 0; i < j->rows->len; i++) {
-      const BoothManifestRow *row = j->rows->pdata[i];
-      const BoothManifestRow *prev = i ? j->rows->pdata[i - 1] : NULL;
-      if (!prev || g_strcmp0(prev->session_id, row->session_id) != 0)
-        result.sessions++;
-    }
+    result.sessions = booth_manifest_count_sessions(j->rows);
     booth_notice("export", "batch %s: %u sessions, %u photos, %.1f MB in %s, %.2f s", j->batch,
                  result.sessions, result.photos, j->bytes / 1e6, j->label,
                  result.duration_us / 1e6);
@@ -173,14 +157,14 @@ booth_export(Booth *b, const BoothCaller *caller, int dirfd, const BoothExportQu
   g_assert(b && caller && dirfd >= 0 && query && done);
   g_autoptr(GError) error = NULL;
   struct stat st;
-  if (!booth_caller_check(b, caller, &error)) {
-  } else if (fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
-                "the handle given for the export is not a folder: open the target folder "
-                "(O_RDONLY|O_DIRECTORY) and pass that");
-  } else if (b->exporting) {
-    g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_BUSY,
-                "an export is already running; wait for it to finish");
+  if (booth_caller_check(b, caller, &error)) {
+    if (fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode))
+      g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_INVALID_ARGUMENT,
+                  "the handle given for the export is not a folder: open the target folder "
+                  "(O_RDONLY|O_DIRECTORY) and pass that");
+    else if (b->exporting)
+      g_set_error(&error, BOOTH_ERROR, BOOTH_ERROR_BUSY,
+                  "an export is already running; wait for it to finish");
   }
   if (error) {
     close(dirfd);

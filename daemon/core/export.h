@@ -38,6 +38,3 @@ void booth_export(Booth *b, const BoothCaller *caller, int dirfd, const BoothExp
  * Denied unless authorized; InvalidArgument for a bad day or schedule file. */
 void booth_day_report(Booth *b, const BoothCaller *caller, const char *day, BoothCaptureDone done,
                       gpointer data);
-
-/* FALSE and Denied, saying how to be let in, unless the caller may operate the booth. */
-gboolean booth_caller_check(Booth *b, const BoothCaller *caller, GError **error);

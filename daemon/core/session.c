@@ -966,11 +966,8 @@ booth_records_list(Booth *b, const BoothCaller *caller, guint limit, const char 
                    gpointer data)
 {
   g_assert(b && caller && done);
-  if (!caller->authorized && !caller->reader) {
-    g_autoptr(GError) error = g_error_new(
-        BOOTH_ERROR, BOOTH_ERROR_DENIED,
-        "user %u may not operate the booth: add the user to group '%s' (or run as root)",
-        (unsigned)caller->uid, b->config->allowed_group);
+  g_autoptr(GError) error = NULL;
+  if (!caller->reader && !booth_caller_check(b, caller, &error)) {
     done(NULL, error, data);
     return;
   }

@@ -22,6 +22,12 @@
 
 /* ---- the rows ---- */
 
+#define CHECKS_SQL                                                                                 \
+  "SELECT json_extract(c.value, '$.name'), json_extract(c.value, '$.value'),"                      \
+  " json_extract(c.value, '$.unit'), json_extract(c.value, '$.pass')"                              \
+  " FROM sessions s, json_each(s.checks, '$.\"' || ?2 || '\"') c"                                  \
+  " WHERE s.id = ?1 AND json_valid(s.checks) ORDER BY c.key"
+
 static gboolean
 is_overridden(const char *overrides, const char *profile, const char *name)
 {
@@ -37,18 +43,13 @@ is_overridden(const char *overrides, const char *profile, const char *name)
   return FALSE;
 }
 
+/* The checks of the row's session and profile, read by st (CHECKS_SQL, reset here). */
 static gboolean
-add_checks(BoothStore *s, BoothManifestRow *row, const char *overrides, GError **error)
+add_checks(BoothStore *s, sqlite3_stmt *st, BoothManifestRow *row, const char *overrides,
+           GError **error)
 {
-  static const char sql[] =
-      "SELECT json_extract(c.value, '$.name'), json_extract(c.value, '$.value'),"
-      " json_extract(c.value, '$.unit'), json_extract(c.value, '$.pass')"
-      " FROM sessions s, json_each(s.checks, '$.\"' || ?2 || '\"') c"
-      " WHERE s.id = ?1 AND json_valid(s.checks) ORDER BY c.key";
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_bind_text(st, 1, row->session_id, -1, SQLITE_TRANSIENT);
+  sqlite3_reset(st);
+  int rc = sqlite3_bind_text(st, 1, row->session_id, -1, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_text(st, 2, row->profile, -1, SQLITE_TRANSIENT);
   while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -66,12 +67,8 @@ add_checks(BoothStore *s, BoothManifestRow *row, const char *overrides, GError *
                                  (const char *)sqlite3_column_text(st, 2), verdict);
     rc = SQLITE_OK;
   }
-  if (rc != SQLITE_DONE) {
-    booth_store_db_fail(s, "read the checks of a session", error);
-    sqlite3_finalize(st);
-    return FALSE;
-  }
-  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return booth_store_db_fail(s, "read the checks of a session", error);
   return TRUE;
 }
 
@@ -117,9 +114,12 @@ booth_store_export_rows(BoothStore *s, const BoothExportQuery *q, GError **error
   }
   g_autoptr(GPtrArray) rows =
       g_ptr_array_new_with_free_func((GDestroyNotify)booth_manifest_row_free);
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = NULL, *checks = NULL;
+  gboolean failed = FALSE;
   /* Sessions named one by one go out again even when exported before. */
   int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(s->db, CHECKS_SQL, -1, &checks, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_bind_int(st, 1, q->all || wanted);
   if (rc == SQLITE_OK)
@@ -145,19 +145,19 @@ booth_store_export_rows(BoothStore *s, const BoothExportQuery *q, GError **error
     row->sha256 = booth_store_column_dup(st, 10);
     row->bytes = sqlite3_column_int64(st, 11);
     row->file = booth_store_photo_name(row->session_id, row->profile);
-    if (!add_checks(s, row, overrides, error)) {
-      sqlite3_finalize(st);
-      return NULL;
+    if (!add_checks(s, checks, row, overrides, error)) {
+      failed = TRUE;
+      break;
     }
     g_ptr_array_add(rows, g_steal_pointer(&row));
   }
-  if (rc != SQLITE_DONE) {
+  if (!failed && rc != SQLITE_DONE) {
     booth_store_db_fail(s, "list the sessions to export", error);
-    sqlite3_finalize(st);
-    return NULL;
+    failed = TRUE;
   }
   sqlite3_finalize(st);
-  return g_steal_pointer(&rows);
+  sqlite3_finalize(checks);
+  return failed ? NULL : g_steal_pointer(&rows);
 }
 
 static gboolean
@@ -180,7 +180,6 @@ booth_store_export_mark(BoothStore *s, const char *batch, gint64 created_at, GPt
 
   sqlite3_stmt *mark = NULL, *add = NULL;
   gint64 bytes = 0;
-  guint sessions = 0;
   gboolean ok = booth_store_txn_begin(s, error);
   if (ok)
     ok = (sqlite3_prepare_v2(s->db, "UPDATE sessions SET exported = ?2 WHERE id = ?1", -1, &mark,
@@ -193,9 +192,7 @@ booth_store_export_mark(BoothStore *s, const char *batch, gint64 created_at, GPt
   for (guint i = 0; ok && i < rows->len; i++) {
     const BoothManifestRow *row = rows->pdata[i];
     bytes += row->bytes;
-    if (i > 0 && strcmp(row->session_id, ((BoothManifestRow *)rows->pdata[i - 1])->session_id) == 0)
-      continue;
-    sessions++;
+    /* once per photo: marking a session again changes nothing */
     int rc = sqlite3_bind_text(mark, 1, row->session_id, -1, SQLITE_TRANSIENT);
     if (rc == SQLITE_OK)
       rc = sqlite3_bind_text(mark, 2, batch, -1, SQLITE_TRANSIENT);
@@ -206,7 +203,7 @@ booth_store_export_mark(BoothStore *s, const char *batch, gint64 created_at, GPt
     if (rc == SQLITE_OK)
       rc = sqlite3_bind_int64(add, 2, created_at);
     if (rc == SQLITE_OK)
-      rc = sqlite3_bind_int64(add, 3, sessions);
+      rc = sqlite3_bind_int64(add, 3, booth_manifest_count_sessions(rows));
     if (rc == SQLITE_OK)
       rc = sqlite3_bind_int64(add, 4, rows->len);
     if (rc == SQLITE_OK)
