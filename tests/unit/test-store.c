@@ -347,13 +347,18 @@ test_code_arrives_later(Fixture *f, gconstpointer data)
   g_autoptr(BoothRecord) got = booth_store_get(f->store, "late", &error);
   g_assert_no_error(error);
   g_assert_null(got->code);
+  g_assert_cmpint(got->code_at, ==, 0); /* no code, so no time it came */
   g_assert_cmpstr(got->status, ==, "active");
   g_assert_cmpint(got->ended_at, ==, 0);
 
   g_autoptr(GBytes) code = g_bytes_new_static("\0", 1);
   g_autoptr(BoothRecord) upd = new_record("late", code);
+  gint64 before = g_get_real_time();
   g_assert_true(booth_store_update(f->store, upd, &error));
   g_assert_no_error(error);
+  g_autoptr(BoothRecord) coded = booth_store_get(f->store, "late", &error);
+  g_assert_cmpint(coded->code_at, >=, before);
+  g_assert_cmpint(coded->code_at, <=, g_get_real_time());
   /* A later update without a code keeps the code. */
   g_autoptr(BoothRecord) upd2 = new_record("late", NULL);
   upd2->attempts = 4;
@@ -363,6 +368,14 @@ test_code_arrives_later(Fixture *f, gconstpointer data)
   g_assert_no_error(error);
   g_assert_true(g_bytes_equal(again->code, code));
   g_assert_cmpuint(again->attempts, ==, 4);
+  /* The time the code came stays: later updates do not move it. */
+  g_assert_cmpint(again->code_at, ==, coded->code_at);
+
+  /* A session begun with its code got it when it began. */
+  g_autoptr(GBytes) first = g_bytes_new_static("XJM1:a", 6);
+  begin(f->store, "with-code", first, 1000);
+  g_autoptr(BoothRecord) with = booth_store_get(f->store, "with-code", &error);
+  g_assert_cmpint(with->code_at, ==, 1000);
 
   /* An empty code is a value, not a missing one. */
   begin(f->store, "empty", NULL, 0);
