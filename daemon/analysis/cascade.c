@@ -8,6 +8,12 @@
 #include "analysis/cascade-private.h"
 
 #define CASCADE_GROUP_EPS 0.2
+/* LBP: windows evaluated side by side, and the stages within the first LBP_BULK_TREES trees
+ * run that way over whole rows (see lbp_bulk()); the last lane reads up to LBP_READ_PAST
+ * values past the last window's corners. */
+#define LBP_LANES 8
+#define LBP_BULK_TREES 16
+#define LBP_READ_PAST (4 * LBP_LANES)
 
 /* ---------------------------------------------------------------- OpenCV's bilinear resize */
 
@@ -236,6 +242,7 @@ typedef struct {
   gsize stamp;  /* least recently used goes first */
   HaarOp *haar;
   LbpOp *lbp;
+  int lbp_bulk; /* LBP: how many first stages run over a row of windows at once */
 } Program;
 
 #define SCRATCH_PROGRAMS 4
@@ -250,7 +257,8 @@ struct BoothCascadeScratch {
   ResizeBuf resize;
   Program programs[SCRATCH_PROGRAMS];
   gsize clock;
-  GArray *raw; /* BoothDetection candidates before grouping */
+  GArray *raw;  /* BoothDetection candidates before grouping */
+  guint8 *pass; /* LBP: per window of a row, how many of the bulk stages it passes */
 };
 
 BoothCascadeScratch *
@@ -277,6 +285,7 @@ booth_cascade_scratch_free(BoothCascadeScratch *s)
   g_free(s->ii);
   g_free(s->diag);
   g_free(s->level);
+  g_free(s->pass);
   resize_buf_clear(&s->resize);
   for (int i = 0; i < SCRATCH_PROGRAMS; i++)
     program_clear(&s->programs[i]);
@@ -388,6 +397,12 @@ program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
       op->lo = lo[i];
       op->hi = hi[i];
     }
+    for (guint i = 0; i < c->stages->len; i++) {
+      const Stage *st = &g_array_index(c->stages, Stage, i);
+      if (st->first_tree + st->ntrees > LBP_BULK_TREES)
+        break;
+      pg->lbp_bulk = (int)i + 1;
+    }
     return;
   }
   pg->haar = g_new0(HaarOp, n);
@@ -432,7 +447,10 @@ scratch_prepare(BoothCascadeScratch *s, const BoothCascade *c, int w, int h)
     s->rows = MAX(s->rows, h + 1);
     g_free(s->ii);
     g_free(s->diag);
-    s->ii = g_new(guint32, 3 * scratch_plane(s));
+    g_free(s->pass);
+    /* The row kernels read up to LBP_READ_PAST values past the last window's corners. */
+    s->ii = g_new0(guint32, 3 * scratch_plane(s) + LBP_READ_PAST);
+    s->pass = g_new(guint8, (gsize)s->stride + LBP_LANES);
     s->diag = g_new(guint32, (gsize)s->stride + (gsize)s->rows);
     for (int i = 0; i < SCRATCH_PROGRAMS; i++)
       program_clear(&s->programs[i]);
@@ -555,12 +573,13 @@ lbp_code(const int *o, const guint32 *p)
 #undef BLOCK
 }
 
-static int
-lbp_stumps_run(const Eval *e, const guint32 *p)
+/* From stage 'from' on; see haar_stumps_run(). */
+static inline int
+lbp_stages(const Eval *e, const guint32 *p, int from)
 {
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
   int nstages = (int)e->c->stages->len;
-  for (int si = 0; si < nstages; si++) {
+  for (int si = from; si < nstages; si++) {
     double t = 0;
     for (const LbpOp *op = e->pg->lbp + stages[si].first_tree;; op++) {
       int code = lbp_code(op->ofs, p);
@@ -572,6 +591,132 @@ lbp_stumps_run(const Eval *e, const guint32 *p)
     }
   }
   return 1;
+}
+
+/* The first LBP stages turn down nearly every window (87% of them by the end of the second on
+ * booth frames), so they run over a whole row of windows, LBP_LANES at a time, with the
+ * compiler's vector types: the corners of LBP_LANES neighbouring windows lie side by side in
+ * the integral row (every other one when the windows are two apart), a code's subset word is
+ * one of eight, picked by a shuffle, and each lane adds its leaves in double, in the order
+ * lbp_stages() adds them. A verdict is the stage's sum against its threshold, which the early
+ * exits there only reach sooner. Built for AVX2 too, picked at load time where the CPU has it. */
+typedef guint32 LbpVec __attribute__((vector_size(4 * LBP_LANES)));
+typedef gint32 LbpVecS __attribute__((vector_size(4 * LBP_LANES)));
+typedef float LbpVecF __attribute__((vector_size(4 * LBP_LANES)));
+typedef double LbpVecD __attribute__((vector_size(8 * LBP_LANES)));
+G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
+
+/* Inlined into each build of lbp_bulk(); vectors pass by pointer, as returned by value their
+ * ABI would depend on the target. */
+#define LBP_INLINE static inline __attribute__((always_inline))
+
+LBP_INLINE void
+lbp_load(const guint32 *p, int step, LbpVec *out)
+{
+  LbpVec a;
+  memcpy(&a, p, sizeof a);
+  if (step == 1) {
+    *out = a;
+    return;
+  }
+  LbpVec b;
+  memcpy(&b, p + LBP_LANES, sizeof b);
+#ifdef __clang__
+  *out = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+#else
+  *out = __builtin_shuffle(a, b, (LbpVec){0, 2, 4, 6, 8, 10, 12, 14});
+#endif
+}
+
+/* One row of a code's 4x4 corners as its three differences across, c[k] - c[k + 1]. */
+LBP_INLINE void
+lbp_across(const int *o, const guint32 *p, int step, LbpVec *h)
+{
+  LbpVec c[4];
+  for (int k = 0; k < 4; k++)
+    lbp_load(p + o[k], step, &c[k]);
+  for (int k = 0; k < 3; k++)
+    h[k] = c[k] - c[k + 1];
+}
+
+/* The LBP codes of LBP_LANES windows, as lbp_code() makes each: block (j, k) of the 3x3 grid is
+ * the difference of corner rows j and j + 1's differences across, and only two corner rows are
+ * held at a time. */
+LBP_INLINE void
+lbp_codes(const int *o, const guint32 *p, int step, LbpVecS *code)
+{
+  LbpVec a[3], b[3];
+  lbp_across(o + 4, p, step, a);
+  lbp_across(o + 8, p, step, b);
+  LbpVecS centre = (LbpVecS)(a[1] - b[1]);
+  *code = ((LbpVecS)(a[2] - b[2]) >= centre) & 16;
+  *code |= ((LbpVecS)(a[0] - b[0]) >= centre) & 1;
+  lbp_across(o + 12, p, step, a);
+  *code |= ((LbpVecS)(b[0] - a[0]) >= centre) & 2;
+  *code |= ((LbpVecS)(b[1] - a[1]) >= centre) & 4;
+  *code |= ((LbpVecS)(b[2] - a[2]) >= centre) & 8;
+  lbp_across(o, p, step, a);
+  lbp_across(o + 4, p, step, b);
+  *code |= ((LbpVecS)(a[0] - b[0]) >= centre) & 128;
+  *code |= ((LbpVecS)(a[1] - b[1]) >= centre) & 64;
+  *code |= ((LbpVecS)(a[2] - b[2]) >= centre) & 32;
+}
+
+/* Each lane's leaf for its code: subset bit set, left; else right. */
+LBP_INLINE void
+lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
+{
+  LbpVec word;
+#if defined(__clang__)
+  for (int l = 0; l < LBP_LANES; l++)
+    word[l] = op->subset[(*code)[l] >> 5];
+#else
+  LbpVec subset;
+  memcpy(&subset, op->subset, sizeof subset);
+  word = __builtin_shuffle(subset, (LbpVec)(*code >> 5));
+#endif
+  LbpVecS take_left = -(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u);
+  LbpVecS l, r;
+  memcpy(&l, &op->left, sizeof l[0]);
+  memcpy(&r, &op->right, sizeof r[0]);
+  LbpVecS bits = (take_left & l[0]) | (~take_left & r[0]);
+  memcpy(leaf, &bits, sizeof bits);
+}
+
+/* For the n windows at row + i * step: into pass[i], how many of the first pg->lbp_bulk
+ * stages window i passes in a row. */
+LBP_INLINE void
+lbp_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+{
+  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
+  int nb = e->pg->lbp_bulk;
+  for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
+    const guint32 *p = row + (gsize)i0 * (gsize)step;
+    guint8 *ok = pass + i0;
+    memset(ok, 0, LBP_LANES);
+    for (int si = 0; si < nb; si++) {
+      LbpVecD t = {0};
+      const LbpOp *op = e->pg->lbp + stages[si].first_tree;
+      for (int k = 0; k < stages[si].ntrees; k++, op++) {
+        LbpVecS code;
+        LbpVecF leaf;
+        lbp_codes(op->ofs, p, step, &code);
+        lbp_leaves(op, &code, &leaf);
+        t += __builtin_convertvector(leaf, LbpVecD);
+      }
+      for (int l = 0; l < LBP_LANES; l++)
+        ok[l] += ok[l] == si && !(t[l] < stages[si].threshold);
+    }
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) static void
+lbp_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+{
+  if (step == 1)
+    lbp_bulk_step(e, row, 1, n, pass);
+  else
+    lbp_bulk_step(e, row, 2, n, pass);
 }
 
 static void
@@ -598,6 +743,26 @@ scan_level(const Eval *e, RunFunc run, const guint32 *ii, int stride, int sw, in
         push_window(out, x, y, scale, win_w, win_h);
       else if (r == 0)
         x += ystep;
+    }
+  }
+}
+
+/* scan_level() for an LBP cascade, its first stages run row by row (lbp_bulk). */
+static void
+scan_level_lbp(const Eval *e, guint8 *pass, const guint32 *ii, int stride, int sw, int sh,
+               int ystep, float scale, int win_w, int win_h, GArray *out)
+{
+  g_assert(ystep == 1 || ystep == 2);
+  int n = (sw + ystep - 1) / ystep, nb = e->pg->lbp_bulk;
+  for (int y = 0; y < sh; y += ystep) {
+    const guint32 *row = ii + (gsize)y * (gsize)stride;
+    lbp_bulk(e, row, ystep, n, pass);
+    for (int i = 0; i < n; i++) {
+      int r = pass[i] < nb ? -pass[i] : lbp_stages(e, row + i * ystep, nb);
+      if (r > 0)
+        push_window(out, i * ystep, y, scale, win_w, win_h);
+      else if (r == 0)
+        i++;
     }
   }
 }
@@ -792,9 +957,7 @@ booth_cascade_detect_scratch(const BoothCascade *c, BoothCascadeScratch *s, cons
   gsize plane = scratch_plane(s);
   Eval e = {.c = c, .pg = pg, .sq = plane, .area = (double)(c->win_w - 2) * (c->win_h - 2)};
   offsets_upright(e.nofs, 1, 1, c->win_w - 2, c->win_h - 2, s->stride, 0);
-  RunFunc run = c->type == FEATURE_LBP ? lbp_stumps_run
-                : c->stumps            ? haar_stumps_run
-                                       : haar_trees_run;
+  RunFunc run = c->stumps ? haar_stumps_run : haar_trees_run;
   /* OpenCV hands each level's rows out in as many stripes as the first level has 32-column
    * blocks, each rounded to whole steps; rows past the last whole stripe are never scanned. */
   int nstripes = (MAX(w0 + 1 - c->win_w, 0) + 31) / 32;
@@ -824,7 +987,10 @@ booth_cascade_detect_scratch(const BoothCascade *c, BoothCascadeScratch *s, cons
     int stripe = MAX((sh / ystep + nstripes - 1) / MAX(nstripes, 1), 1) * ystep;
     sh = MIN(sh, nstripes * stripe);
     int win_w = (int)lrintf((float)c->win_w * sc), win_h = (int)lrintf((float)c->win_h * sc);
-    scan_level(&e, run, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
+    if (c->type == FEATURE_LBP)
+      scan_level_lbp(&e, s->pass, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
+    else
+      scan_level(&e, run, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
   }
 
   GArray *out = group_rects(s->raw, p->min_neighbors, CASCADE_GROUP_EPS);
