@@ -41,16 +41,77 @@ booth_frame_unref(BoothFrame *frame)
   g_free(frame);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LUMA_SSSE3 1
+
+/* Sixteen pixels at a time: red, green and blue picked out of 48 bytes by byte shuffles, then
+ * each weighted sum made by pairs of 16-bit products added into 32 bits (pmaddwd): the same
+ * integers as the scalar formula's. Returns how many pixels it did. */
+__attribute__((target("ssse3"))) static int
+luma_row_ssse3(const guint8 *rgb, guint8 *out, int n)
+{
+  const __m128i z = _mm_setzero_si128();
+  const __m128i r0 = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i r1 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1);
+  const __m128i r2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13);
+  const __m128i g0 = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i g1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1);
+  const __m128i g2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14);
+  const __m128i b0 = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i b1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1);
+  const __m128i b2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15);
+  const __m128i wrg = _mm_setr_epi16(4899, 9617, 4899, 9617, 4899, 9617, 4899, 9617);
+  const __m128i wb1 = _mm_setr_epi16(1868, 8192, 1868, 8192, 1868, 8192, 1868, 8192);
+  const __m128i one = _mm_set1_epi16(1);
+  int i = 0;
+  for (; i + 16 <= n; i += 16, rgb += 48) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)rgb);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 32));
+    __m128i r = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, r0), _mm_shuffle_epi8(b, r1)),
+                             _mm_shuffle_epi8(c, r2));
+    __m128i g = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, g0), _mm_shuffle_epi8(b, g1)),
+                             _mm_shuffle_epi8(c, g2));
+    __m128i bl = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, b0), _mm_shuffle_epi8(b, b1)),
+                              _mm_shuffle_epi8(c, b2));
+    __m128i y16[2];
+    for (int h = 0; h < 2; h++) {
+      __m128i r16 = h ? _mm_unpackhi_epi8(r, z) : _mm_unpacklo_epi8(r, z);
+      __m128i g16 = h ? _mm_unpackhi_epi8(g, z) : _mm_unpacklo_epi8(g, z);
+      __m128i b16 = h ? _mm_unpackhi_epi8(bl, z) : _mm_unpacklo_epi8(bl, z);
+      __m128i lo = _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi16(r16, g16), wrg),
+                                 _mm_madd_epi16(_mm_unpacklo_epi16(b16, one), wb1));
+      __m128i hi = _mm_add_epi32(_mm_madd_epi16(_mm_unpackhi_epi16(r16, g16), wrg),
+                                 _mm_madd_epi16(_mm_unpackhi_epi16(b16, one), wb1));
+      y16[h] = _mm_packs_epi32(_mm_srli_epi32(lo, 14), _mm_srli_epi32(hi, 14));
+    }
+    _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_packus_epi16(y16[0], y16[1]));
+  }
+  return i;
+}
+#endif
+
+void
+booth_luma_row(const guint8 *rgb, guint8 *out, int n)
+{
+  int x = 0;
+#ifdef LUMA_SSSE3
+  if (__builtin_cpu_supports("ssse3"))
+    x = luma_row_ssse3(rgb, out, n);
+  rgb += 3 * (gsize)x;
+#endif
+  for (; x < n; x++, rgb += 3)
+    out[x] = (guint8)((4899u * rgb[0] + 9617u * rgb[1] + 1868u * rgb[2] + 8192u) >> 14);
+}
+
 void
 booth_frame_luma_into(const BoothFrame *frame, guint8 *dst)
 {
   g_assert(frame && dst);
-  for (int r = 0; r < frame->height; r++) {
-    const guint8 *p = frame->data + (gsize)r * (gsize)frame->stride;
-    guint8 *o = dst + (gsize)r * (gsize)frame->width;
-    for (int c = 0; c < frame->width; c++, p += 3)
-      o[c] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
-  }
+  for (int r = 0; r < frame->height; r++)
+    booth_luma_row(frame->data + (gsize)r * (gsize)frame->stride,
+                   dst + (gsize)r * (gsize)frame->width, frame->width);
 }
 
 guint8 *

@@ -28,6 +28,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFrame, booth_frame_unref)
  * or a new buffer. */
 void booth_frame_luma_into(const BoothFrame *frame, guint8 *dst);
 guint8 *booth_frame_to_luma(const BoothFrame *frame);
+/* The same luma for n pixels of one row. */
+void booth_luma_row(const guint8 *rgb, guint8 *out, int n);
 
 typedef struct BoothMailbox BoothMailbox;
 

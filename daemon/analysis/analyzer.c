@@ -160,12 +160,9 @@ luma_faces(BoothAnalyzer *a, const BoothFrame *f)
   for (guint i = 0; i < a->last_faces->len; i++) {
     BoothRect r =
         booth_face_track_region(&g_array_index(a->last_faces, BoothFace, i), f->width, f->height);
-    for (int y = r.y; y < r.y + r.height; y++) {
-      const guint8 *p = f->data + (gsize)y * (gsize)f->stride + (gsize)r.x * 3;
-      guint8 *o = luma + (gsize)y * (gsize)f->width + (gsize)r.x;
-      for (int x = 0; x < r.width; x++, p += 3)
-        o[x] = (guint8)((4899u * p[0] + 9617u * p[1] + 1868u * p[2] + 8192u) >> 14);
-    }
+    for (int y = r.y; y < r.y + r.height; y++)
+      booth_luma_row(f->data + (gsize)y * (gsize)f->stride + (gsize)r.x * 3,
+                     luma + (gsize)y * (gsize)f->width + (gsize)r.x, r.width);
   }
 }
 

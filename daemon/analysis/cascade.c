@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/cascade-private.h"
+#include "booth-simd.h"
 
 #define CASCADE_GROUP_EPS 0.2
 /* LBP: windows evaluated side by side, and the stages within the first LBP_BULK_TREES trees
@@ -606,9 +607,9 @@ typedef float LbpVecF __attribute__((vector_size(4 * LBP_LANES)));
 typedef double LbpVecD __attribute__((vector_size(8 * LBP_LANES)));
 G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
 
-/* Inlined into each build of lbp_bulk(); vectors pass by pointer, as returned by value their
- * ABI would depend on the target. */
-#define LBP_INLINE static inline __attribute__((always_inline))
+/* Inlined into each build of lbp_bulk() (LBP_INLINE); vectors pass by pointer, as returned by
+ * value their ABI would depend on the target. */
+#define LBP_INLINE BOOTH_HOT_INLINE
 
 LBP_INLINE void
 lbp_load(const guint32 *p, int step, LbpVec *out)
@@ -710,7 +711,7 @@ lbp_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) static void
+BOOTH_HOT_CLONES static void
 lbp_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
 {
   if (step == 1)
