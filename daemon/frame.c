@@ -41,6 +41,10 @@ booth_frame_unref(BoothFrame *frame)
   g_free(frame);
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define LUMA_SSSE3 1
@@ -103,6 +107,30 @@ booth_luma_row(const guint8 *rgb, guint8 *out, int n)
 #endif
   for (; x < n; x++, rgb += 3)
     out[x] = (guint8)((4899u * rgb[0] + 9617u * rgb[1] + 1868u * rgb[2] + 8192u) >> 14);
+}
+
+void
+booth_luma_halve_row(const guint8 *r0, const guint8 *r1, guint8 *out, int n)
+{
+  int x = 0;
+#ifdef __SSE2__
+  /* Sixteen outputs at a time: each row's byte pairs summed in 16-bit lanes (the even bytes
+   * masked, the odd ones shifted down), the rows added, rounded, packed. */
+  const __m128i even = _mm_set1_epi16(0xff), two = _mm_set1_epi16(2);
+  for (; x + 16 <= n; x += 16) {
+    __m128i s[2];
+    for (int h = 0; h < 2; h++) {
+      __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(r0 + 2 * x + 16 * h));
+      __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(r1 + 2 * x + 16 * h));
+      __m128i sum = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(a, even), _mm_srli_epi16(a, 8)),
+                                  _mm_add_epi16(_mm_and_si128(b, even), _mm_srli_epi16(b, 8)));
+      s[h] = _mm_srli_epi16(_mm_add_epi16(sum, two), 2);
+    }
+    _mm_storeu_si128((__m128i *)(void *)(out + x), _mm_packus_epi16(s[0], s[1]));
+  }
+#endif
+  for (; x < n; x++)
+    out[x] = (guint8)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2) >> 2);
 }
 
 void

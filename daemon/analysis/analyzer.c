@@ -179,12 +179,10 @@ luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
   g_autofree guint32 *row = g_new(guint32, w);
   guint32 div = (guint32)(k * k);
   if (k == 2) {
-    /* 1080p's case, in a form the compiler vectorises. */
+    /* 1080p's case. */
     for (int y = 0; y < h; y++) {
-      const guint8 *p0 = a->luma + (gsize)(2 * y) * (gsize)width, *p1 = p0 + width;
-      guint8 *o = out + (gsize)y * (gsize)w;
-      for (int x = 0; x < w; x++)
-        o[x] = (guint8)((p0[2 * x] + p0[2 * x + 1] + p1[2 * x] + p1[2 * x + 1] + 2) >> 2);
+      const guint8 *p0 = a->luma + (gsize)(2 * y) * (gsize)width;
+      booth_luma_halve_row(p0, p0 + width, out + (gsize)y * (gsize)w, w);
     }
     *ow = w, *oh = h;
     return out;

@@ -14,6 +14,7 @@
  * values past the last window's corners. */
 #define LBP_LANES 8
 #define LBP_BULK_TREES 16
+#define HAAR_BULK_TREES 60
 #define LBP_READ_PAST (4 * LBP_LANES)
 
 /* ---------------------------------------------------------------- OpenCV's bilinear resize */
@@ -233,6 +234,7 @@ typedef struct {
 
 typedef struct {
   int ofs[16];
+  int split[16]; /* the same corners in a level split by split_columns() */
   float left, right;
   guint32 subset[LBP_SUBSET_WORDS];
   double lo, hi;
@@ -243,7 +245,7 @@ typedef struct {
   gsize stamp;  /* least recently used goes first */
   HaarOp *haar;
   LbpOp *lbp;
-  int lbp_bulk; /* LBP: how many first stages run over a row of windows at once */
+  int bulk; /* how many first stages run over a row of windows at once (bulk_rows()) */
 } Program;
 
 #define SCRATCH_PROGRAMS 4
@@ -372,6 +374,20 @@ stage_bounds(const BoothCascade *c, const Stage *st, double *lo, double *hi)
   }
 }
 
+/* The stages within the first max_trees trees. */
+static int
+bulk_stages(const BoothCascade *c, int max_trees)
+{
+  int n = 0;
+  for (guint i = 0; i < c->stages->len; i++) {
+    const Stage *st = &g_array_index(c->stages, Stage, i);
+    if (st->first_tree + st->ntrees > max_trees)
+      break;
+    n = (int)i + 1;
+  }
+  return n;
+}
+
 static void
 program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
 {
@@ -390,20 +406,18 @@ program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
       LbpOp *op = &pg->lbp[i];
       /* A 4x4 grid of corners of the 3x3 blocks, row by row. */
       for (int j = 0; j < 4; j++)
-        for (int k = 0; k < 4; k++)
-          op->ofs[j * 4 + k] = f->lx + k * f->lw + stride * (f->ly + j * f->lh);
+        for (int k = 0; k < 4; k++) {
+          int cx = f->lx + k * f->lw, cy = f->ly + j * f->lh;
+          op->ofs[j * 4 + k] = cx + stride * cy;
+          op->split[j * 4 + k] = (cx % 2 ? (stride + 1) / 2 : 0) + cx / 2 + stride * cy;
+        }
       op->left = g_array_index(c->leaves, float, 2 * i);
       op->right = g_array_index(c->leaves, float, 2 * i + 1);
       memcpy(op->subset, nd->subset, sizeof op->subset);
       op->lo = lo[i];
       op->hi = hi[i];
     }
-    for (guint i = 0; i < c->stages->len; i++) {
-      const Stage *st = &g_array_index(c->stages, Stage, i);
-      if (st->first_tree + st->ntrees > LBP_BULK_TREES)
-        break;
-      pg->lbp_bulk = (int)i + 1;
-    }
+    pg->bulk = bulk_stages(c, LBP_BULK_TREES);
     return;
   }
   pg->haar = g_new0(HaarOp, n);
@@ -437,6 +451,8 @@ program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
       op->hi = hi[t];
     }
   }
+  if (c->stumps)
+    pg->bulk = bulk_stages(c, HAAR_BULK_TREES);
 }
 
 /* Makes room for a (w+1) x (h+1) integral and returns the cascade laid out for it. */
@@ -508,15 +524,13 @@ haar_normalise(const Eval *e, const guint32 *p, float *nf_out)
   return e->area * *nf_out < 1e-1;
 }
 
-static int
-haar_stumps_run(const Eval *e, const guint32 *p)
+/* From stage 'from' on, the window's normalisation factor nf known. */
+static inline int
+haar_stumps_from(const Eval *e, const guint32 *p, float nf, int from)
 {
-  float nf;
-  if (!haar_normalise(e, p, &nf))
-    return -1;
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
   int nstages = (int)e->c->stages->len;
-  for (int si = 0; si < nstages; si++) {
+  for (int si = from; si < nstages; si++) {
     double t = 0;
     for (const HaarOp *op = e->pg->haar + stages[si].first_tree;; op++) {
       double v = haar_value(op, p) * nf;
@@ -528,6 +542,15 @@ haar_stumps_run(const Eval *e, const guint32 *p)
     }
   }
   return 1;
+}
+
+static int
+haar_stumps_run(const Eval *e, const guint32 *p)
+{
+  float nf;
+  if (!haar_normalise(e, p, &nf))
+    return -1;
+  return haar_stumps_from(e, p, nf, 0);
 }
 
 static int
@@ -684,13 +707,13 @@ lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
   memcpy(leaf, &bits, sizeof bits);
 }
 
-/* For the n windows at row + i * step: into pass[i], how many of the first pg->lbp_bulk
- * stages window i passes in a row. */
+/* For the n windows at row + i * step: into pass[i], how many of the first pg->bulk stages
+ * window i passes in a row. */
 LBP_INLINE void
-lbp_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+lbp_bulk_step(const Eval *e, const guint32 *row, int step, gboolean split, int n, guint8 *pass)
 {
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
-  int nb = e->pg->lbp_bulk;
+  int nb = e->pg->bulk;
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
     const guint32 *p = row + (gsize)i0 * (gsize)step;
     guint8 *ok = pass + i0;
@@ -701,23 +724,134 @@ lbp_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
       for (int k = 0; k < stages[si].ntrees; k++, op++) {
         LbpVecS code;
         LbpVecF leaf;
-        lbp_codes(op->ofs, p, step, &code);
+        lbp_codes(split ? op->split : op->ofs, p, step, &code);
         lbp_leaves(op, &code, &leaf);
         t += __builtin_convertvector(leaf, LbpVecD);
       }
-      for (int l = 0; l < LBP_LANES; l++)
+      int alive = 0;
+      for (int l = 0; l < LBP_LANES; l++) {
         ok[l] += ok[l] == si && !(t[l] < stages[si].threshold);
+        alive |= ok[l] == si + 1;
+      }
+      if (!alive)
+        break;
+    }
+  }
+}
+
+/* Windows one apart: row is the integral's. Two apart: row is split_columns()'s, where they
+ * are one apart again (so every corner is one load, not two and a shuffle). */
+BOOTH_HOT_CLONES static void
+lbp_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+{
+  if (step == 1)
+    lbp_bulk_step(e, row, 1, FALSE, n, pass);
+  else
+    lbp_bulk_step(e, row, 1, TRUE, n, pass);
+}
+
+/* Each row of a w-column integral as its even columns, then from (stride + 1) / 2 on its odd
+ * ones: windows two apart read their corners side by side. */
+BOOTH_HOT_CLONES static void
+split_columns(const guint32 *ii, guint32 *out, int stride, int w, int rows)
+{
+  int half = (stride + 1) / 2;
+  for (int y = 0; y < rows; y++) {
+    const guint32 *r = ii + (gsize)y * (gsize)stride;
+    guint32 *o = out + (gsize)y * (gsize)stride;
+    /* Whole vectors: the evens' last may run into the odds, written after; the odds' last
+     * into the next row, written after, or the slack past the plane. */
+    for (int j = 0; 2 * j < w; j += LBP_LANES) {
+      LbpVec v;
+      lbp_load(r + 2 * j, 2, &v);
+      memcpy(o + j, &v, sizeof v);
+    }
+    for (int j = 0; 2 * j + 1 < w; j += LBP_LANES) {
+      LbpVec v;
+      lbp_load(r + 2 * j + 1, 2, &v);
+      memcpy(o + half + j, &v, sizeof v);
+    }
+  }
+}
+
+/* The same for a Haar cascade of single splits: each lane's window normalised as
+ * haar_normalise() does it (a window too flat for it gets BULK_FLAT), then each feature's value
+ * made with the same float operations in the same order as haar_value(), times the factor, and
+ * its leaf added in double. */
+#define BULK_FLAT 255
+
+LBP_INLINE void
+vec_rect(const int *o, const guint32 *p, int step, LbpVecF *out)
+{
+  LbpVec c[4];
+  for (int k = 0; k < 4; k++)
+    lbp_load(p + o[k], step, &c[k]);
+  *out = __builtin_convertvector((LbpVecS)(c[0] - c[1] - c[2] + c[3]), LbpVecF);
+}
+
+LBP_INLINE void
+haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+{
+  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
+  int nb = e->pg->bulk;
+  for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
+    const guint32 *p = row + (gsize)i0 * (gsize)step;
+    guint8 *ok = pass + i0;
+    LbpVec c[4], q[4];
+    for (int k = 0; k < 4; k++) {
+      lbp_load(p + e->nofs[k], step, &c[k]);
+      lbp_load(p + e->sq + e->nofs[k], step, &q[k]);
+    }
+    LbpVecD sum = __builtin_convertvector((LbpVecS)(c[0] - c[1] - c[2] + c[3]), LbpVecD);
+    LbpVecD sq = __builtin_convertvector(q[0] - q[1] - q[2] + q[3], LbpVecD);
+    LbpVecD nfd = e->area * sq - sum * sum;
+    LbpVecF nf;
+    for (int l = 0; l < LBP_LANES; l++) {
+      ok[l] = 0;
+      nf[l] = nfd[l] > 0. ? (float)(1. / sqrt(nfd[l])) : 0.f;
+      if (!(nfd[l] > 0.) || !(e->area * nf[l] < 1e-1))
+        ok[l] = BULK_FLAT;
+    }
+    for (int si = 0; si < nb; si++) {
+      LbpVecD t = {0};
+      const HaarOp *op = e->pg->haar + stages[si].first_tree;
+      for (int k = 0; k < stages[si].ntrees; k++, op++) {
+        LbpVecF r0, r1, v;
+        vec_rect(op->ofs[0], p, step, &r0);
+        vec_rect(op->ofs[1], p, step, &r1);
+        v = op->weight[0] * r0 + op->weight[1] * r1;
+        if (op->weight[2] != 0.0f) {
+          LbpVecF r2;
+          vec_rect(op->ofs[2], p, step, &r2);
+          v += op->weight[2] * r2;
+        }
+        v *= nf;
+        LbpVecS left = v < op->threshold, l, r;
+        memcpy(&l, &op->left, sizeof l[0]);
+        memcpy(&r, &op->right, sizeof r[0]);
+        LbpVecS bits = (left & l[0]) | (~left & r[0]);
+        LbpVecF leaf;
+        memcpy(&leaf, &bits, sizeof bits);
+        t += __builtin_convertvector(leaf, LbpVecD);
+      }
+      int alive = 0;
+      for (int l = 0; l < LBP_LANES; l++) {
+        ok[l] += ok[l] == si && !(t[l] < stages[si].threshold);
+        alive |= ok[l] == si + 1;
+      }
+      if (!alive)
+        break;
     }
   }
 }
 
 BOOTH_HOT_CLONES static void
-lbp_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
+haar_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
 {
   if (step == 1)
-    lbp_bulk_step(e, row, 1, n, pass);
+    haar_bulk_step(e, row, 1, n, pass);
   else
-    lbp_bulk_step(e, row, 2, n, pass);
+    haar_bulk_step(e, row, 2, n, pass);
 }
 
 static void
@@ -748,18 +882,39 @@ scan_level(const Eval *e, RunFunc run, const guint32 *ii, int stride, int sw, in
   }
 }
 
-/* scan_level() for an LBP cascade, its first stages run row by row (lbp_bulk). */
+/* scan_level() with the first stages run row by row (lbp_bulk(), haar_bulk()), the windows
+ * that pass them finished one at a time. */
 static void
-scan_level_lbp(const Eval *e, guint8 *pass, const guint32 *ii, int stride, int sw, int sh,
-               int ystep, float scale, int win_w, int win_h, GArray *out)
+scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, int lh, int sw,
+                int sh, int ystep, float scale, int win_w, int win_h, GArray *out)
 {
   g_assert(ystep == 1 || ystep == 2);
-  int n = (sw + ystep - 1) / ystep, nb = e->pg->lbp_bulk;
+  int n = (sw + ystep - 1) / ystep, nb = e->pg->bulk;
+  gboolean lbp = e->c->type == FEATURE_LBP;
+  /* LBP reads only the sums: the squares' plane holds the split level. */
+  guint32 *split = lbp && ystep == 2 ? (guint32 *)ii + e->sq : NULL;
+  if (split)
+    split_columns(ii, split, stride, lw + 1, lh + 1);
   for (int y = 0; y < sh; y += ystep) {
     const guint32 *row = ii + (gsize)y * (gsize)stride;
-    lbp_bulk(e, row, ystep, n, pass);
+    if (split)
+      lbp_bulk(e, split + (gsize)y * (gsize)stride, 2, n, pass);
+    else if (lbp)
+      lbp_bulk(e, row, ystep, n, pass);
+    else
+      haar_bulk(e, row, ystep, n, pass);
     for (int i = 0; i < n; i++) {
-      int r = pass[i] < nb ? -pass[i] : lbp_stages(e, row + i * ystep, nb);
+      const guint32 *p = row + i * ystep;
+      int r;
+      float nf;
+      if (pass[i] == BULK_FLAT)
+        r = -1;
+      else if (pass[i] < nb)
+        r = -pass[i];
+      else if (lbp)
+        r = lbp_stages(e, p, nb);
+      else
+        r = haar_normalise(e, p, &nf) ? haar_stumps_from(e, p, nf, nb) : -1;
       if (r > 0)
         push_window(out, i * ystep, y, scale, win_w, win_h);
       else if (r == 0)
@@ -988,8 +1143,9 @@ booth_cascade_detect_scratch(const BoothCascade *c, BoothCascadeScratch *s, cons
     int stripe = MAX((sh / ystep + nstripes - 1) / MAX(nstripes, 1), 1) * ystep;
     sh = MIN(sh, nstripes * stripe);
     int win_w = (int)lrintf((float)c->win_w * sc), win_h = (int)lrintf((float)c->win_h * sc);
-    if (c->type == FEATURE_LBP)
-      scan_level_lbp(&e, s->pass, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
+    if (pg->bulk > 0)
+      scan_level_bulk(&e, s->pass, s->ii, s->stride, lw, lh, sw, sh, ystep, sc, win_w, win_h,
+                      s->raw);
     else
       scan_level(&e, run, s->ii, s->stride, sw, sh, ystep, sc, win_w, win_h, s->raw);
   }

@@ -86,6 +86,26 @@ test_frame_luma_rows(void)
   g_rand_free(rand);
 }
 
+/* 2x2 means, sixteen at a time and a scalar tail, against the formula. */
+static void
+test_frame_luma_halve(void)
+{
+  GRand *rand = g_rand_new_with_seed(540);
+  for (int n = 1; n <= 960; n = n < 40 ? n + 1 : n * 2 + 3) {
+    g_autofree guint8 *r0 = g_malloc(2 * (gsize)n), *r1 = g_malloc(2 * (gsize)n);
+    g_autofree guint8 *out = g_malloc((gsize)n);
+    for (int i = 0; i < 2 * n; i++) {
+      r0[i] = n % 3 == 0 ? 255 : (guint8)g_rand_int(rand);
+      r1[i] = n % 3 == 0 ? 254 : (guint8)g_rand_int(rand);
+    }
+    booth_luma_halve_row(r0, r1, out, n);
+    for (int x = 0; x < n; x++)
+      g_assert_cmpuint(out[x], ==,
+                       (r0[2 * x] + r0[2 * x + 1] + r1[2 * x] + r1[2 * x + 1] + 2u) >> 2);
+  }
+  g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,5 +114,6 @@ main(int argc, char **argv)
   g_test_add_func("/frame/mailbox-threads", test_mailbox_threads);
   g_test_add_func("/frame/limits", test_frame_limits);
   g_test_add_func("/frame/luma-rows", test_frame_luma_rows);
+  g_test_add_func("/frame/luma-halve", test_frame_luma_halve);
   return g_test_run();
 }
