@@ -628,11 +628,35 @@ typedef guint32 LbpVec __attribute__((vector_size(4 * LBP_LANES)));
 typedef gint32 LbpVecS __attribute__((vector_size(4 * LBP_LANES)));
 typedef float LbpVecF __attribute__((vector_size(4 * LBP_LANES)));
 typedef double LbpVecD __attribute__((vector_size(8 * LBP_LANES)));
+/* Sums in double kept as two halves, each one AVX register. */
+typedef float LbpHalfF __attribute__((vector_size(2 * LBP_LANES)));
+typedef double LbpHalfD __attribute__((vector_size(4 * LBP_LANES)));
+typedef struct {
+  LbpHalfD lo, hi;
+} LbpSums;
+
 G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
 
 /* Inlined into each build of lbp_bulk() (LBP_INLINE); vectors pass by pointer, as returned by
  * value their ABI would depend on the target. */
 #define LBP_INLINE BOOTH_HOT_INLINE
+
+LBP_INLINE void
+sums_add(LbpSums *t, const LbpVecF *leaf)
+{
+  LbpHalfF lo = __builtin_shufflevector(*leaf, *leaf, 0, 1, 2, 3);
+  LbpHalfF hi = __builtin_shufflevector(*leaf, *leaf, 4, 5, 6, 7);
+  t->lo += __builtin_convertvector(lo, LbpHalfD);
+  t->hi += __builtin_convertvector(hi, LbpHalfD);
+}
+
+/* Lane l's sum, as LBP_LANES doubles. */
+LBP_INLINE void
+sums_get(const LbpSums *t, double *out)
+{
+  memcpy(out, &t->lo, sizeof t->lo);
+  memcpy(out + LBP_LANES / 2, &t->hi, sizeof t->hi);
+}
 
 LBP_INLINE void
 lbp_load(const guint32 *p, int step, LbpVec *out)
@@ -645,11 +669,7 @@ lbp_load(const guint32 *p, int step, LbpVec *out)
   }
   LbpVec b;
   memcpy(&b, p + LBP_LANES, sizeof b);
-#ifdef __clang__
   *out = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-#else
-  *out = __builtin_shuffle(a, b, (LbpVec){0, 2, 4, 6, 8, 10, 12, 14});
-#endif
 }
 
 /* One row of a code's 4x4 corners as its three differences across, c[k] - c[k + 1]. */
@@ -719,18 +739,20 @@ lbp_bulk_step(const Eval *e, const guint32 *row, int step, gboolean split, int n
     guint8 *ok = pass + i0;
     memset(ok, 0, LBP_LANES);
     for (int si = 0; si < nb; si++) {
-      LbpVecD t = {0};
+      LbpSums t = {{0}, {0}};
       const LbpOp *op = e->pg->lbp + stages[si].first_tree;
       for (int k = 0; k < stages[si].ntrees; k++, op++) {
         LbpVecS code;
         LbpVecF leaf;
         lbp_codes(split ? op->split : op->ofs, p, step, &code);
         lbp_leaves(op, &code, &leaf);
-        t += __builtin_convertvector(leaf, LbpVecD);
+        sums_add(&t, &leaf);
       }
       int alive = 0;
+      double sum[LBP_LANES];
+      sums_get(&t, sum);
       for (int l = 0; l < LBP_LANES; l++) {
-        ok[l] += ok[l] == si && !(t[l] < stages[si].threshold);
+        ok[l] += ok[l] == si && !(sum[l] < stages[si].threshold);
         alive |= ok[l] == si + 1;
       }
       if (!alive)
@@ -813,7 +835,7 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
         ok[l] = BULK_FLAT;
     }
     for (int si = 0; si < nb; si++) {
-      LbpVecD t = {0};
+      LbpSums t = {{0}, {0}};
       const HaarOp *op = e->pg->haar + stages[si].first_tree;
       for (int k = 0; k < stages[si].ntrees; k++, op++) {
         LbpVecF r0, r1, v;
@@ -832,11 +854,13 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
         LbpVecS bits = (left & l[0]) | (~left & r[0]);
         LbpVecF leaf;
         memcpy(&leaf, &bits, sizeof bits);
-        t += __builtin_convertvector(leaf, LbpVecD);
+        sums_add(&t, &leaf);
       }
       int alive = 0;
+      double sum[LBP_LANES];
+      sums_get(&t, sum);
       for (int l = 0; l < LBP_LANES; l++) {
-        ok[l] += ok[l] == si && !(t[l] < stages[si].threshold);
+        ok[l] += ok[l] == si && !(sum[l] < stages[si].threshold);
         alive |= ok[l] == si + 1;
       }
       if (!alive)
