@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "frame.h"
 
+#ifdef __SSE2__
+#include <immintrin.h>
+#endif
+
 #define FRAME_MAX_SIDE 16384
 
 BoothFrame *
@@ -41,12 +45,7 @@ booth_frame_unref(BoothFrame *frame)
   g_free(frame);
 }
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 #define LUMA_SSSE3 1
 
 /* Sixteen pixels at a time: red, green and blue picked out of 48 bytes by byte shuffles, then

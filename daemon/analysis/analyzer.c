@@ -176,8 +176,6 @@ luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
   }
   int w = width / k, h = height / k;
   guint8 *out = scratch(&a->small, &a->small_size, (gsize)w * (gsize)h);
-  g_autofree guint32 *row = g_new(guint32, w);
-  guint32 div = (guint32)(k * k);
   if (k == 2) {
     /* 1080p's case. */
     for (int y = 0; y < h; y++) {
@@ -187,6 +185,8 @@ luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
     *ow = w, *oh = h;
     return out;
   }
+  g_autofree guint32 *row = g_new(guint32, w);
+  guint32 div = (guint32)(k * k);
   for (int y = 0; y < h; y++) {
     memset(row, 0, sizeof(guint32) * (gsize)w);
     for (int dy = 0; dy < k; dy++) {

@@ -7,6 +7,7 @@
 
 #include "analysis/cascade-private.h"
 #include "booth-simd.h"
+#include "frame.h"
 
 #define CASCADE_GROUP_EPS 0.2
 /* LBP: windows evaluated side by side, and the stages within the first LBP_BULK_TREES trees
@@ -46,10 +47,8 @@ static void
 resize_area2(const guint8 *src, int sstride, guint8 *dst, int dw, int dh, int dstride)
 {
   for (int y = 0; y < dh; y++) {
-    const guint8 *s0 = src + (gsize)(2 * y) * (gsize)sstride, *s1 = s0 + sstride;
-    guint8 *d = dst + (gsize)y * (gsize)dstride;
-    for (int x = 0; x < dw; x++)
-      d[x] = (guint8)((s0[2 * x] + s0[2 * x + 1] + s1[2 * x] + s1[2 * x + 1] + 2) >> 2);
+    const guint8 *s0 = src + (gsize)(2 * y) * (gsize)sstride;
+    booth_luma_halve_row(s0, s0 + sstride, dst + (gsize)y * (gsize)dstride, dw);
   }
 }
 
@@ -620,8 +619,8 @@ lbp_stages(const Eval *e, const guint32 *p, int from)
 /* The first LBP stages turn down nearly every window (87% of them by the end of the second on
  * booth frames), so they run over a whole row of windows, LBP_LANES at a time, with the
  * compiler's vector types: the corners of LBP_LANES neighbouring windows lie side by side in
- * the integral row (every other one when the windows are two apart), a code's subset word is
- * one of eight, picked by a shuffle, and each lane adds its leaves in double, in the order
+ * the integral row (or, when the windows are two apart, in split_columns()'s copy), a code's subset
+ * word is one of eight, picked by a shuffle, and each lane adds its leaves in double, in the order
  * lbp_stages() adds them. A verdict is the stage's sum against its threshold, which the early
  * exits there only reach sooner. Built for AVX2 too, picked at load time where the CPU has it. */
 typedef guint32 LbpVec __attribute__((vector_size(4 * LBP_LANES)));
@@ -637,11 +636,10 @@ typedef struct {
 
 G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
 
-/* Inlined into each build of lbp_bulk() (LBP_INLINE); vectors pass by pointer, as returned by
- * value their ABI would depend on the target. */
-#define LBP_INLINE BOOTH_HOT_INLINE
+/* The helpers below are inlined into each build of lbp_bulk() and haar_bulk(); vectors pass by
+ * pointer, as returned by value their ABI would depend on the target. */
 
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 sums_add(LbpSums *t, const LbpVecF *leaf)
 {
   LbpHalfF lo = __builtin_shufflevector(*leaf, *leaf, 0, 1, 2, 3);
@@ -651,14 +649,14 @@ sums_add(LbpSums *t, const LbpVecF *leaf)
 }
 
 /* Lane l's sum, as LBP_LANES doubles. */
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 sums_get(const LbpSums *t, double *out)
 {
   memcpy(out, &t->lo, sizeof t->lo);
   memcpy(out + LBP_LANES / 2, &t->hi, sizeof t->hi);
 }
 
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 lbp_load(const guint32 *p, int step, LbpVec *out)
 {
   LbpVec a;
@@ -673,12 +671,12 @@ lbp_load(const guint32 *p, int step, LbpVec *out)
 }
 
 /* One row of a code's 4x4 corners as its three differences across, c[k] - c[k + 1]. */
-LBP_INLINE void
-lbp_across(const int *o, const guint32 *p, int step, LbpVec *h)
+BOOTH_HOT_INLINE void
+lbp_across(const int *o, const guint32 *p, LbpVec *h)
 {
   LbpVec c[4];
   for (int k = 0; k < 4; k++)
-    lbp_load(p + o[k], step, &c[k]);
+    lbp_load(p + o[k], 1, &c[k]);
   for (int k = 0; k < 3; k++)
     h[k] = c[k] - c[k + 1];
 }
@@ -686,28 +684,54 @@ lbp_across(const int *o, const guint32 *p, int step, LbpVec *h)
 /* The LBP codes of LBP_LANES windows, as lbp_code() makes each: block (j, k) of the 3x3 grid is
  * the difference of corner rows j and j + 1's differences across, and only two corner rows are
  * held at a time. */
-LBP_INLINE void
-lbp_codes(const int *o, const guint32 *p, int step, LbpVecS *code)
+BOOTH_HOT_INLINE void
+lbp_codes(const int *o, const guint32 *p, LbpVecS *code)
 {
   LbpVec a[3], b[3];
-  lbp_across(o + 4, p, step, a);
-  lbp_across(o + 8, p, step, b);
+  lbp_across(o + 4, p, a);
+  lbp_across(o + 8, p, b);
   LbpVecS centre = (LbpVecS)(a[1] - b[1]);
   *code = ((LbpVecS)(a[2] - b[2]) >= centre) & 16;
   *code |= ((LbpVecS)(a[0] - b[0]) >= centre) & 1;
-  lbp_across(o + 12, p, step, a);
+  lbp_across(o + 12, p, a);
   *code |= ((LbpVecS)(b[0] - a[0]) >= centre) & 2;
   *code |= ((LbpVecS)(b[1] - a[1]) >= centre) & 4;
   *code |= ((LbpVecS)(b[2] - a[2]) >= centre) & 8;
-  lbp_across(o, p, step, a);
-  lbp_across(o + 4, p, step, b);
+  lbp_across(o, p, a);
+  lbp_across(o + 4, p, b);
   *code |= ((LbpVecS)(a[0] - b[0]) >= centre) & 128;
   *code |= ((LbpVecS)(a[1] - b[1]) >= centre) & 64;
   *code |= ((LbpVecS)(a[2] - b[2]) >= centre) & 32;
 }
 
+/* Each lane's leaf: left where take_left is all ones, else right. */
+BOOTH_HOT_INLINE void
+pick_leaves(LbpVecS take_left, const float *left, const float *right, LbpVecF *leaf)
+{
+  LbpVecS l, r;
+  memcpy(&l, left, sizeof l[0]);
+  memcpy(&r, right, sizeof r[0]);
+  LbpVecS bits = (take_left & l[0]) | (~take_left & r[0]);
+  memcpy(leaf, &bits, sizeof bits);
+}
+
+/* Stage si's verdict on each lane still in it (ok[l] == si), from its sum: ok[l] goes one
+ * up where the lane passes. Returns whether any lane passed. */
+BOOTH_HOT_INLINE gboolean
+stage_verdicts(const LbpSums *t, float threshold, int si, guint8 *ok)
+{
+  double sum[LBP_LANES];
+  sums_get(t, sum);
+  gboolean alive = FALSE;
+  for (int l = 0; l < LBP_LANES; l++) {
+    ok[l] += ok[l] == si && !(sum[l] < threshold);
+    alive |= ok[l] == si + 1;
+  }
+  return alive;
+}
+
 /* Each lane's leaf for its code: subset bit set, left; else right. */
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
 {
   LbpVec word;
@@ -719,23 +743,20 @@ lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
   memcpy(&subset, op->subset, sizeof subset);
   word = __builtin_shuffle(subset, (LbpVec)(*code >> 5));
 #endif
-  LbpVecS take_left = -(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u);
-  LbpVecS l, r;
-  memcpy(&l, &op->left, sizeof l[0]);
-  memcpy(&r, &op->right, sizeof r[0]);
-  LbpVecS bits = (take_left & l[0]) | (~take_left & r[0]);
-  memcpy(leaf, &bits, sizeof bits);
+  pick_leaves(-(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u), &op->left, &op->right, leaf);
 }
 
-/* For the n windows at row + i * step: into pass[i], how many of the first pg->bulk stages
- * window i passes in a row. */
-LBP_INLINE void
-lbp_bulk_step(const Eval *e, const guint32 *row, int step, gboolean split, int n, guint8 *pass)
+/* For the n windows one apart from row: into pass[i], how many of the first pg->bulk stages
+ * window i passes in a row. Windows one apart in the level: row is the integral's. Two apart:
+ * row is split_columns()'s, where they are one apart again (every corner one load, not two and
+ * a shuffle), and split says so. */
+BOOTH_HOT_CLONES static void
+lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
 {
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
   int nb = e->pg->bulk;
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
-    const guint32 *p = row + (gsize)i0 * (gsize)step;
+    const guint32 *p = row + i0;
     guint8 *ok = pass + i0;
     memset(ok, 0, LBP_LANES);
     for (int si = 0; si < nb; si++) {
@@ -744,32 +765,14 @@ lbp_bulk_step(const Eval *e, const guint32 *row, int step, gboolean split, int n
       for (int k = 0; k < stages[si].ntrees; k++, op++) {
         LbpVecS code;
         LbpVecF leaf;
-        lbp_codes(split ? op->split : op->ofs, p, step, &code);
+        lbp_codes(split ? op->split : op->ofs, p, &code);
         lbp_leaves(op, &code, &leaf);
         sums_add(&t, &leaf);
       }
-      int alive = 0;
-      double sum[LBP_LANES];
-      sums_get(&t, sum);
-      for (int l = 0; l < LBP_LANES; l++) {
-        ok[l] += ok[l] == si && !(sum[l] < stages[si].threshold);
-        alive |= ok[l] == si + 1;
-      }
-      if (!alive)
+      if (!stage_verdicts(&t, stages[si].threshold, si, ok))
         break;
     }
   }
-}
-
-/* Windows one apart: row is the integral's. Two apart: row is split_columns()'s, where they
- * are one apart again (so every corner is one load, not two and a shuffle). */
-BOOTH_HOT_CLONES static void
-lbp_bulk(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
-{
-  if (step == 1)
-    lbp_bulk_step(e, row, 1, FALSE, n, pass);
-  else
-    lbp_bulk_step(e, row, 1, TRUE, n, pass);
 }
 
 /* Each row of a w-column integral as its even columns, then from (stride + 1) / 2 on its odd
@@ -802,7 +805,7 @@ split_columns(const guint32 *ii, guint32 *out, int stride, int w, int rows)
  * its leaf added in double. */
 #define BULK_FLAT 255
 
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 vec_rect(const int *o, const guint32 *p, int step, LbpVecF *out)
 {
   LbpVec c[4];
@@ -811,7 +814,7 @@ vec_rect(const int *o, const guint32 *p, int step, LbpVecF *out)
   *out = __builtin_convertvector((LbpVecS)(c[0] - c[1] - c[2] + c[3]), LbpVecF);
 }
 
-LBP_INLINE void
+BOOTH_HOT_INLINE void
 haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
 {
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
@@ -848,22 +851,11 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
           v += op->weight[2] * r2;
         }
         v *= nf;
-        LbpVecS left = v < op->threshold, l, r;
-        memcpy(&l, &op->left, sizeof l[0]);
-        memcpy(&r, &op->right, sizeof r[0]);
-        LbpVecS bits = (left & l[0]) | (~left & r[0]);
         LbpVecF leaf;
-        memcpy(&leaf, &bits, sizeof bits);
+        pick_leaves(v < op->threshold, &op->left, &op->right, &leaf);
         sums_add(&t, &leaf);
       }
-      int alive = 0;
-      double sum[LBP_LANES];
-      sums_get(&t, sum);
-      for (int l = 0; l < LBP_LANES; l++) {
-        ok[l] += ok[l] == si && !(sum[l] < stages[si].threshold);
-        alive |= ok[l] == si + 1;
-      }
-      if (!alive)
+      if (!stage_verdicts(&t, stages[si].threshold, si, ok))
         break;
     }
   }
@@ -922,9 +914,9 @@ scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, in
   for (int y = 0; y < sh; y += ystep) {
     const guint32 *row = ii + (gsize)y * (gsize)stride;
     if (split)
-      lbp_bulk(e, split + (gsize)y * (gsize)stride, 2, n, pass);
+      lbp_bulk(e, split + (gsize)y * (gsize)stride, TRUE, n, pass);
     else if (lbp)
-      lbp_bulk(e, row, ystep, n, pass);
+      lbp_bulk(e, row, FALSE, n, pass);
     else
       haar_bulk(e, row, ystep, n, pass);
     for (int i = 0; i < n; i++) {

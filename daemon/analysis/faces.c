@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/cascade.h"
+#include "frame.h"
 
 /* OpenCV's defaults for detectMultiScale, which the cascades' authors tuned against. */
 #define FACE_SCALE_FACTOR 1.1
@@ -135,6 +136,13 @@ static void
 shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow, int oh,
               guint8 *dst)
 {
+  if (k == 2) {
+    for (int y = 0; y < oh; y++) {
+      const guint8 *s = src + (gsize)(2 * y) * (gsize)stride;
+      booth_luma_halve_row(s, s + stride, dst + (gsize)y * (gsize)ow, ow);
+    }
+    return;
+  }
   gsize n = (gsize)ow * (gsize)k;
   if (n > d->acc_size) {
     g_free(d->acc);
@@ -153,11 +161,6 @@ shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow
         acc[x] = (guint16)(acc[x] + s[x]);
     }
     guint8 *o = dst + (gsize)y * (gsize)ow;
-    if (k == 2) {
-      for (int x = 0; x < ow; x++)
-        o[x] = (guint8)((acc[2 * x] + acc[2 * x + 1] + 2) >> 2);
-      continue;
-    }
     for (int x = 0; x < ow; x++) {
       guint32 sum = 0;
       for (int i = 0; i < k; i++)
