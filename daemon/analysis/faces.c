@@ -312,9 +312,10 @@ booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int
   return faces;
 }
 
-static double
-overlap(const BoothRect *a, const BoothRect *b)
+double
+booth_rect_iou(const BoothRect *a, const BoothRect *b)
 {
+  g_assert(a && b);
   int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
   int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
   if (x1 <= x0 || y1 <= y0)
@@ -366,7 +367,7 @@ track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int s
     int bx1 = MIN(x0 + (int)((r->x + r->width) * sx + 0.5), width);
     int by1 = MIN(y0 + (int)((r->y + r->height) * sy + 0.5), height);
     BoothRect box = {bx0, by0, bx1 - bx0, by1 - by0};
-    double o = box.width > 0 && box.height > 0 ? overlap(&box, &last->box) : 0;
+    double o = box.width > 0 && box.height > 0 ? booth_rect_iou(&box, &last->box) : 0;
     if (o > best) {
       best = o;
       *out = (BoothFace){.box = box, .neighbors = r->neighbors};
@@ -400,7 +401,7 @@ booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, i
     const BoothFace *from = NULL;
     double best = 0;
     for (guint j = 0; j < last->len; j++) {
-      double o = overlap(&f->box, &g_array_index(last, BoothFace, j).box);
+      double o = booth_rect_iou(&f->box, &g_array_index(last, BoothFace, j).box);
       if (o > best)
         best = o, from = &g_array_index(last, BoothFace, j);
     }

@@ -63,5 +63,8 @@ GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int wi
  * with half its width around it, clipped): all of the frame's luma that
  * booth_face_detector_track needs for that face, eyes included. */
 BoothRect booth_face_track_region(const BoothFace *last, int width, int height);
+
+/* Intersection over union of two boxes: 0 when apart, 1 when equal. */
+double booth_rect_iou(const BoothRect *a, const BoothRect *b);
 GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                   int stride, double min_face, const GArray *last, gboolean eyes);

@@ -32,6 +32,7 @@
 #include "core/capture.h"
 #include "photo/crop.h"
 #include "photo/image.h"
+#include "tests/test-profiles.h"
 
 static const char *const sources[] = {
     "frames/student.jpg",
@@ -42,18 +43,6 @@ static const char *const sources[] = {
     "faces/dlib/2009_004587.jpg",
     "faces/dlib/Tom_Cruise_avp_2014_4.jpg",
 };
-
-static BoothProfile *
-load_profile(const char *name)
-{
-  g_autofree char *file = g_strconcat(name, ".profile", NULL);
-  g_autofree char *path =
-      g_build_filename(g_getenv("BOOTH_SOURCE_ROOT"), "etc", "profiles", file, NULL);
-  g_autoptr(GError) error = NULL;
-  BoothProfile *p = booth_profile_load(path, &error);
-  g_assert_no_error(error);
-  return p;
-}
 
 /* n frames of w x h: windows of the frame's aspect moving across each source. */
 static GPtrArray *
@@ -135,17 +124,6 @@ pct_ms(GArray *us, double q)
   return (double)g_array_index(us, gint64, (guint)((us->len - 1) * q)) / 1000.0;
 }
 
-static double
-iou(const BoothRect *a, const BoothRect *b)
-{
-  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
-  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
-  if (x1 <= x0 || y1 <= y0)
-    return 0;
-  double i = (double)(x1 - x0) * (y1 - y0);
-  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
-}
-
 /* For each face of got matching one of want with both eyes found in both: the larger of the
  * two eyes' distances, as a share of want's face width, appended to errs. */
 static void
@@ -155,7 +133,7 @@ eye_errors(const GArray *got, const GArray *want, GArray *errs)
     for (guint j = 0; j < want->len; j++) {
       const BoothFace *g = &g_array_index(got, BoothFace, i);
       const BoothFace *w = &g_array_index(want, BoothFace, j);
-      if (iou(&g->box, &w->box) < 0.5 || !g->eye_left.found || !g->eye_right.found ||
+      if (booth_rect_iou(&g->box, &w->box) < 0.5 || !g->eye_left.found || !g->eye_right.found ||
           !w->eye_left.found || !w->eye_right.found)
         continue;
       double dl = hypot(g->eye_left.x - w->eye_left.x, g->eye_left.y - w->eye_left.y);
@@ -173,8 +151,8 @@ matched(const GArray *got, const GArray *want)
   guint n = 0;
   for (guint i = 0; i < got->len; i++)
     for (guint j = 0; j < want->len; j++)
-      if (iou(&g_array_index(got, BoothFace, i).box, &g_array_index(want, BoothFace, j).box) >=
-          0.5) {
+      if (booth_rect_iou(&g_array_index(got, BoothFace, i).box,
+                         &g_array_index(want, BoothFace, j).box) >= 0.5) {
         n++;
         break;
       }

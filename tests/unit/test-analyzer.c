@@ -44,25 +44,14 @@ window(const BoothFrame *src, int dx)
   return booth_image_crop_scale(src, r, 1920, 1080);
 }
 
-static double
-iou(const BoothRect *a, const BoothRect *b)
-{
-  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
-  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
-  if (x1 <= x0 || y1 <= y0)
-    return 0;
-  double i = (double)(x1 - x0) * (y1 - y0);
-  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
-}
-
 static void
 assert_same_faces(const BoothAnalysis *a, const BoothAnalysis *b)
 {
   g_assert_cmpuint(a->faces->len, ==, b->faces->len);
   for (guint i = 0; i < a->faces->len; i++)
-    g_assert_cmpfloat(
-        iou(&g_array_index(a->faces, BoothFace, i).box, &g_array_index(b->faces, BoothFace, i).box),
-        >=, 0.7);
+    g_assert_cmpfloat(booth_rect_iou(&g_array_index(a->faces, BoothFace, i).box,
+                                     &g_array_index(b->faces, BoothFace, i).box),
+                      >=, 0.7);
   g_assert_cmpint(a->framing.has_face, ==, b->framing.has_face);
 }
 

@@ -5,18 +5,7 @@
 #include "core/config.h"
 #include "photo/crop.h"
 #include "photo/image.h"
-
-static BoothProfile *
-load_profile(const char *name)
-{
-  g_autofree char *file = g_strconcat(name, ".profile", NULL);
-  g_autofree char *path =
-      g_build_filename(g_getenv("BOOTH_SOURCE_ROOT"), "etc", "profiles", file, NULL);
-  g_autoptr(GError) error = NULL;
-  BoothProfile *p = booth_profile_load(path, &error);
-  g_assert_no_error(error);
-  return p;
-}
+#include "tests/test-profiles.h"
 
 static void
 test_twin_same(void)

@@ -462,17 +462,6 @@ test_detector_frames(void)
   g_assert_cmpuint(none->len, ==, 0);
 }
 
-static double
-iou(const BoothRect *a, const BoothRect *b)
-{
-  int x0 = MAX(a->x, b->x), y0 = MAX(a->y, b->y);
-  int x1 = MIN(a->x + a->width, b->x + b->width), y1 = MIN(a->y + a->height, b->y + b->height);
-  if (x1 <= x0 || y1 <= y0)
-    return 0;
-  double i = (double)(x1 - x0) * (y1 - y0);
-  return i / ((double)a->width * a->height + (double)b->width * b->height - i);
-}
-
 /* src moved dx pixels right (mid-grey where it leaves the frame). */
 static guint8 *
 shifted(const guint8 *src, int w, int h, int dx)
@@ -516,7 +505,7 @@ test_track(void)
     g_test_message("moved %d: tracked %d,%d %dx%d, full search %d,%d %dx%d", moves[i], t->box.x,
                    t->box.y, t->box.width, t->box.height, f->box.x, f->box.y, f->box.width,
                    f->box.height);
-    g_assert_cmpfloat(iou(&t->box, &f->box), >=, 0.7);
+    g_assert_cmpfloat(booth_rect_iou(&t->box, &f->box), >=, 0.7);
     check_face(t, 1920, 1080);
     g_assert_cmpfloat(fabs(t->eye_left.x - f->eye_left.x), <, 0.08 * f->box.width);
     g_assert_cmpfloat(fabs(t->eye_right.y - f->eye_right.y), <, 0.08 * f->box.width);

@@ -15,6 +15,7 @@
 #include "photo/crop.h"
 #include "photo/image.h"
 #include "photo/jpeg.h"
+#include "tests/test-profiles.h"
 
 static char *tmpdir;
 
@@ -32,18 +33,6 @@ static char *
 tmp_path(const char *name)
 {
   return g_build_filename(tmpdir, name, NULL);
-}
-
-static BoothProfile *
-load_profile(const char *name)
-{
-  g_autofree char *file = g_strconcat(name, ".profile", NULL);
-  g_autofree char *path =
-      g_build_filename(g_getenv("BOOTH_SOURCE_ROOT"), "etc", "profiles", file, NULL);
-  g_autoptr(GError) error = NULL;
-  BoothProfile *p = booth_profile_load(path, &error);
-  g_assert_no_error(error);
-  return p;
 }
 
 static BoothFrame *
