@@ -33,6 +33,7 @@
 #include "photo/crop.h"
 #include "photo/image.h"
 #include "tests/test-profiles.h"
+#include "bench-util.h"
 
 static const char *const sources[] = {
     "frames/student.jpg",
@@ -101,27 +102,6 @@ make_camera(int w, int h, guint n)
     x += 3, y += 1;
   }
   return frames;
-}
-
-static int
-cmp_i64(gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median_ms(GArray *us)
-{
-  g_array_sort(us, cmp_i64);
-  return (double)g_array_index(us, gint64, us->len / 2) / 1000.0;
-}
-
-static double
-pct_ms(GArray *us, double q)
-{
-  g_array_sort(us, cmp_i64);
-  return (double)g_array_index(us, gint64, (guint)((us->len - 1) * q)) / 1000.0;
 }
 
 /* For each face of got matching one of want with both eyes found in both: the larger of the

@@ -22,6 +22,7 @@
 #include "analysis/faces.h"
 #include "photo/crop.h"
 #include "photo/image.h"
+#include "bench-util.h"
 
 #define BENCH_RUNS 9
 
@@ -52,21 +53,6 @@ typedef struct {
   guint8 *luma;
   char *pgm;
 } Frame;
-
-static double
-cpu_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 static double
 median(double *v, int n)

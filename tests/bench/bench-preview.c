@@ -16,6 +16,7 @@
 #include "core/preview.h"
 #include "photo/crop.h"
 #include "photo/image.h"
+#include "bench-util.h"
 
 #define FRAMES 90
 
@@ -40,20 +41,6 @@ make_frames(int w, int h)
     g_ptr_array_add(frames, f);
   }
   return frames;
-}
-
-static int
-cmp_i64(gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double
-median_ms(GArray *us)
-{
-  g_array_sort(us, cmp_i64);
-  return (double)g_array_index(us, gint64, us->len / 2) / 1000.0;
 }
 
 /* Drains a socket so the writer never meets a full one. */

@@ -12,6 +12,7 @@
 
 #include "analysis/qr.h"
 #include "photo/image.h"
+#include "bench-util.h"
 
 typedef struct {
   char *name;
@@ -28,21 +29,6 @@ sample_free(Sample *s)
   if (s->answer)
     g_bytes_unref(s->answer);
   g_free(s);
-}
-
-static double
-cpu_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
 }
 
 /* output.json's "binaryData": [n, n, ...]; NULL for a file that holds only null. */
