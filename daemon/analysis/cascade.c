@@ -629,12 +629,21 @@ typedef float LbpVecF __attribute__((vector_size(4 * LBP_LANES)));
 typedef double LbpVecD __attribute__((vector_size(8 * LBP_LANES)));
 /* Sums in double kept as two halves, each one AVX register. */
 typedef float LbpHalfF __attribute__((vector_size(2 * LBP_LANES)));
+typedef gint32 LbpHalfS __attribute__((vector_size(2 * LBP_LANES)));
 typedef double LbpHalfD __attribute__((vector_size(4 * LBP_LANES)));
+typedef gint64 LbpHalfL __attribute__((vector_size(4 * LBP_LANES)));
+typedef guint8 LbpVecB __attribute__((vector_size(LBP_LANES)));
 typedef struct {
   LbpHalfD lo, hi;
 } LbpSums;
 
-G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
+/* The lane lists of the shuffles below. */
+#define LANES_LO 0, 1, 2, 3
+#define LANES_HI 4, 5, 6, 7
+#define LANES_ALL LANES_LO, LANES_HI
+#define LANES_EVEN 0, 2, 4, 6, 8, 10, 12, 14
+
+G_STATIC_ASSERT(LBP_LANES == 8 && LBP_SUBSET_WORDS == LBP_LANES);
 
 /* The helpers below are inlined into each build of lbp_bulk() and haar_bulk(); vectors pass by
  * pointer, as returned by value their ABI would depend on the target. */
@@ -642,18 +651,23 @@ G_STATIC_ASSERT(LBP_SUBSET_WORDS == LBP_LANES);
 BOOTH_HOT_INLINE void
 sums_add(LbpSums *t, const LbpVecF *leaf)
 {
-  LbpHalfF lo = __builtin_shufflevector(*leaf, *leaf, 0, 1, 2, 3);
-  LbpHalfF hi = __builtin_shufflevector(*leaf, *leaf, 4, 5, 6, 7);
+  LbpHalfF lo = __builtin_shufflevector(*leaf, *leaf, LANES_LO);
+  LbpHalfF hi = __builtin_shufflevector(*leaf, *leaf, LANES_HI);
   t->lo += __builtin_convertvector(lo, LbpHalfD);
   t->hi += __builtin_convertvector(hi, LbpHalfD);
 }
 
-/* Lane l's sum, as LBP_LANES doubles. */
-BOOTH_HOT_INLINE void
-sums_get(const LbpSums *t, double *out)
+/* Whether any lane of m is not zero. */
+BOOTH_HOT_INLINE gboolean
+any_lane(LbpVecS m)
 {
-  memcpy(out, &t->lo, sizeof t->lo);
-  memcpy(out + LBP_LANES / 2, &t->hi, sizeof t->hi);
+  LbpVecB b = __builtin_convertvector(m, LbpVecB);
+  guint64 w[LBP_LANES / 8], any = 0;
+  G_STATIC_ASSERT(sizeof w == sizeof b);
+  memcpy(w, &b, sizeof w);
+  for (int i = 0; i < LBP_LANES / 8; i++)
+    any |= w[i];
+  return any != 0;
 }
 
 BOOTH_HOT_INLINE void
@@ -667,18 +681,21 @@ lbp_load(const guint32 *p, int step, LbpVec *out)
   }
   LbpVec b;
   memcpy(&b, p + LBP_LANES, sizeof b);
-  *out = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+  *out = __builtin_shufflevector(a, b, LANES_EVEN);
 }
 
 /* One row of a code's 4x4 corners as its three differences across, c[k] - c[k + 1]. */
 BOOTH_HOT_INLINE void
 lbp_across(const int *o, const guint32 *p, LbpVec *h)
 {
-  LbpVec c[4];
-  for (int k = 0; k < 4; k++)
-    lbp_load(p + o[k], 1, &c[k]);
-  for (int k = 0; k < 3; k++)
-    h[k] = c[k] - c[k + 1];
+  LbpVec c0, c1, c2, c3;
+  memcpy(&c0, p + o[0], sizeof c0);
+  memcpy(&c1, p + o[1], sizeof c1);
+  memcpy(&c2, p + o[2], sizeof c2);
+  memcpy(&c3, p + o[3], sizeof c3);
+  h[0] = c0 - c1;
+  h[1] = c1 - c2;
+  h[2] = c2 - c3;
 }
 
 /* The LBP codes of LBP_LANES windows, as lbp_code() makes each: block (j, k) of the 3x3 grid is
@@ -715,19 +732,24 @@ pick_leaves(LbpVecS take_left, const float *left, const float *right, LbpVecF *l
   memcpy(leaf, &bits, sizeof bits);
 }
 
-/* Stage si's verdict on each lane still in it (ok[l] == si), from its sum: ok[l] goes one
- * up where the lane passes. Returns whether any lane passed. */
+/* Stage si's verdict on each lane still in it (state == si), from its sum: the lane's state
+ * goes one up where it passes. Returns whether any lane passed. */
 BOOTH_HOT_INLINE gboolean
-stage_verdicts(const LbpSums *t, float threshold, int si, guint8 *ok)
+stage_verdicts(const LbpSums *t, float threshold, int si, LbpVecS *state)
 {
-  double sum[LBP_LANES];
-  sums_get(t, sum);
-  gboolean alive = FALSE;
-  for (int l = 0; l < LBP_LANES; l++) {
-    ok[l] += ok[l] == si && !(sum[l] < threshold);
-    alive |= ok[l] == si + 1;
-  }
-  return alive;
+  LbpHalfS lo = __builtin_convertvector((LbpHalfL)(t->lo < (double)threshold), LbpHalfS);
+  LbpHalfS hi = __builtin_convertvector((LbpHalfL)(t->hi < (double)threshold), LbpHalfS);
+  LbpVecS passed = ~__builtin_shufflevector(lo, hi, LANES_ALL);
+  *state -= (*state == si) & passed;
+  return any_lane(*state == si + 1);
+}
+
+/* Each lane's state as a byte, into out. */
+BOOTH_HOT_INLINE void
+states_store(LbpVecS state, guint8 *out)
+{
+  LbpVecB b = __builtin_convertvector(state, LbpVecB);
+  memcpy(out, &b, sizeof b);
 }
 
 /* Each lane's leaf for its code: subset bit set, left; else right. */
@@ -757,8 +779,7 @@ lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
   int nb = e->pg->bulk;
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
     const guint32 *p = row + i0;
-    guint8 *ok = pass + i0;
-    memset(ok, 0, LBP_LANES);
+    LbpVecS state = {0};
     for (int si = 0; si < nb; si++) {
       LbpSums t = {{0}, {0}};
       const LbpOp *op = e->pg->lbp + stages[si].first_tree;
@@ -769,9 +790,10 @@ lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
         lbp_leaves(op, &code, &leaf);
         sums_add(&t, &leaf);
       }
-      if (!stage_verdicts(&t, stages[si].threshold, si, ok))
+      if (!stage_verdicts(&t, stages[si].threshold, si, &state))
         break;
     }
+    states_store(state, pass + i0);
   }
 }
 
@@ -821,7 +843,7 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
   int nb = e->pg->bulk;
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
     const guint32 *p = row + (gsize)i0 * (gsize)step;
-    guint8 *ok = pass + i0;
+    LbpVecS state;
     LbpVec c[4], q[4];
     for (int k = 0; k < 4; k++) {
       lbp_load(p + e->nofs[k], step, &c[k]);
@@ -832,10 +854,8 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
     LbpVecD nfd = e->area * sq - sum * sum;
     LbpVecF nf;
     for (int l = 0; l < LBP_LANES; l++) {
-      ok[l] = 0;
       nf[l] = nfd[l] > 0. ? (float)(1. / sqrt(nfd[l])) : 0.f;
-      if (!(nfd[l] > 0.) || !(e->area * nf[l] < 1e-1))
-        ok[l] = BULK_FLAT;
+      state[l] = !(nfd[l] > 0.) || !(e->area * nf[l] < 1e-1) ? BULK_FLAT : 0;
     }
     for (int si = 0; si < nb; si++) {
       LbpSums t = {{0}, {0}};
@@ -855,9 +875,10 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
         pick_leaves(v < op->threshold, &op->left, &op->right, &leaf);
         sums_add(&t, &leaf);
       }
-      if (!stage_verdicts(&t, stages[si].threshold, si, ok))
+      if (!stage_verdicts(&t, stages[si].threshold, si, &state))
         break;
     }
+    states_store(state, pass + i0);
   }
 }
 
