@@ -44,6 +44,7 @@ struct BoothFaceDetector {
   gsize box_size;
   guint16 *acc;
   gsize acc_size;
+  guint8 *means[MAX_BLOCK + 1]; /* shrink_blocks(): [k][sum], a sum of k x k pixels' mean */
 };
 
 static BoothCascade *
@@ -88,6 +89,8 @@ booth_face_detector_free(BoothFaceDetector *d)
   g_free(d->region);
   g_free(d->box);
   g_free(d->acc);
+  for (int k = 0; k <= MAX_BLOCK; k++)
+    g_free(d->means[k]);
   g_free(d);
 }
 
@@ -150,7 +153,16 @@ shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow
     d->acc_size = n;
   }
   guint16 *acc = d->acc;
-  float scale = 1.f / (float)(k * k);
+  if (!d->means[k]) {
+    /* One rounding per possible sum, made once. */
+    guint8 *m = d->means[k] = g_malloc((gsize)(k * k) * 255 + 1);
+    float scale = 1.f / (float)(k * k);
+    for (int sum = 0; sum <= k * k * 255; sum++) {
+      long v = lrintf((float)sum * scale);
+      m[sum] = (guint8)CLAMP(v, 0, 255);
+    }
+  }
+  const guint8 *means = d->means[k];
   for (int y = 0; y < oh; y++) {
     const guint8 *s = src + (gsize)y * (gsize)k * (gsize)stride;
     for (gsize x = 0; x < n; x++)
@@ -165,8 +177,7 @@ shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow
       guint32 sum = 0;
       for (int i = 0; i < k; i++)
         sum += acc[x * k + i];
-      long v = lrintf((float)sum * scale);
-      o[x] = (guint8)CLAMP(v, 0, 255);
+      o[x] = means[sum];
     }
   }
 }
