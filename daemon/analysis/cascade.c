@@ -5,6 +5,10 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "analysis/cascade-private.h"
 #include "booth-simd.h"
 #include "frame.h"
@@ -76,10 +80,40 @@ resize_axis(int src, int dst, int *ofs, guint16 *w)
   }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RESIZE_AVX2 1
+
+/* Eight outputs at a time: each one's two source bytes fetched by one 32-bit gather at its
+ * offset, spread into 16-bit lanes and weighted by pmaddwd with its two weights, the same
+ * integers as resize_hrow()'s. Stops at the first group with a gather that would read past
+ * the row (the offsets only grow). Returns how many outputs it made. */
+__attribute__((target("avx2"))) static int
+resize_hrow_avx2(const guint8 *s, const int *xofs, const guint16 *alpha, int sw, int dw,
+                 guint32 *out)
+{
+  const __m256i low = _mm256_set1_epi32(0xff), next = _mm256_set1_epi32(0xff00);
+  int x = 0;
+  for (; x + 8 <= dw && xofs[x + 7] + 4 <= sw; x += 8) {
+    __m256i at = _mm256_loadu_si256((const __m256i *)(const void *)(xofs + x));
+    __m256i v = _mm256_i32gather_epi32((const int *)(const void *)s, at, 1);
+    __m256i px =
+        _mm256_or_si256(_mm256_and_si256(v, low), _mm256_slli_epi32(_mm256_and_si256(v, next), 8));
+    __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(alpha + 2 * x));
+    _mm256_storeu_si256((__m256i *)(void *)(out + x), _mm256_madd_epi16(px, w));
+  }
+  return x;
+}
+#endif
+
 static void
 resize_hrow(const guint8 *s, const int *xofs, const guint16 *alpha, int sw, int dw, guint32 *out)
 {
-  for (int x = 0; x < dw; x++) {
+  int x = 0;
+#ifdef RESIZE_AVX2
+  if (__builtin_cpu_supports("avx2"))
+    x = resize_hrow_avx2(s, xofs, alpha, sw, dw, out);
+#endif
+  for (; x < dw; x++) {
     int sx = xofs[x];
     int sx1 = sx + 1 < sw ? sx + 1 : sx;
     out[x] = s[sx] * (guint32)alpha[2 * x] + s[sx1] * (guint32)alpha[2 * x + 1];

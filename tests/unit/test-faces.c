@@ -350,6 +350,58 @@ test_resize(void)
   g_assert_cmpint(wide[7], ==, 20);
 }
 
+/* OpenCV's INTER_LINEAR_EXACT as its documentation states it, one pixel at a time: the source
+ * position of an output index, the sample below it and the 8-bit weight of the one after. */
+static void
+exact_axis(int src, int dst, int i, int *at, int *w1)
+{
+  double f = (double)src / dst * (i + 0.5) - 0.5;
+  int o = (int)floor(f);
+  if (o < 0 || src == 1)
+    *at = 0, *w1 = 0;
+  else if (o >= src - 1)
+    *at = src - 1, *w1 = 0;
+  else
+    *at = o, *w1 = (int)lrint((f - floor(f)) * 256.0);
+}
+
+static void
+test_resize_rows(void)
+{
+  /* Every width the pyramid's vector rows take, ragged ends, shrinks and stretches, on noise
+   * over the whole byte range. */
+  const int sizes[][4] = {{533, 300, 484, 273}, {533, 300, 87, 49}, {120, 72, 109, 65},
+                          {64, 40, 9, 5},       {17, 9, 16, 8},     {300, 200, 301, 199},
+                          {40, 30, 79, 61},     {1000, 3, 999, 2}};
+  GRand *rand = g_rand_new_with_seed(7);
+  for (gsize n = 0; n < G_N_ELEMENTS(sizes); n++) {
+    int sw = sizes[n][0], sh = sizes[n][1], dw = sizes[n][2], dh = sizes[n][3];
+    /* Exactly sw x sh: a read past the last row is ASan's to see. */
+    g_autofree guint8 *src = g_malloc((gsize)sw * sh);
+    g_autofree guint8 *dst = g_malloc((gsize)dw * dh);
+    for (int i = 0; i < sw * sh; i++)
+      src[i] = (guint8)g_rand_int_range(rand, 0, 256);
+    booth_cascade_resize(src, sw, sh, sw, dst, dw, dh);
+    for (int y = 0; y < dh; y++) {
+      int sy, b1;
+      exact_axis(sh, dh, y, &sy, &b1);
+      for (int x = 0; x < dw; x++) {
+        int sx, a1;
+        exact_axis(sw, dw, x, &sx, &a1);
+        const guint8 *r0 = src + (gsize)sy * sw, *r1 = src + (gsize)MIN(sy + 1, sh - 1) * sw;
+        int x1 = MIN(sx + 1, sw - 1);
+        guint32 h0 = r0[sx] * (guint32)(256 - a1) + r0[x1] * (guint32)a1;
+        guint32 h1 = r1[sx] * (guint32)(256 - a1) + r1[x1] * (guint32)a1;
+        guint32 want = (h0 * (guint32)(256 - b1) + h1 * (guint32)b1 + (1u << 15)) >> 16;
+        if (dst[(gsize)y * dw + x] != MIN(want, 255u))
+          g_error("%dx%d -> %dx%d at (%d, %d): %d, want %u", sw, sh, dw, dh, x, y,
+                  dst[(gsize)y * dw + x], want);
+      }
+    }
+  }
+  g_rand_free(rand);
+}
+
 /* A booth frame: a portrait scaled to the frame's height with our area scaler, centred on a
  * mid-grey background. */
 static guint8 *
@@ -553,6 +605,7 @@ main(int argc, char **argv)
   g_test_add_func("/faces/cascade/mutations", test_mutations);
   g_test_add_func("/faces/cascade/detect", test_detect_api);
   g_test_add_func("/faces/cascade/resize", test_resize);
+  g_test_add_func("/faces/cascade/resize-rows", test_resize_rows);
   g_test_add_func("/faces/detector/portraits", test_detector_portraits);
   g_test_add_func("/faces/detector/frames", test_detector_frames);
   g_test_add_func("/faces/detector/errors", test_detector_errors);
