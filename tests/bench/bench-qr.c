@@ -12,6 +12,7 @@
 
 #include "analysis/qr.h"
 #include "photo/image.h"
+#include "tests/test-jsqr.h"
 #include "bench-util.h"
 
 typedef struct {
@@ -29,31 +30,6 @@ sample_free(Sample *s)
   if (s->answer)
     g_bytes_unref(s->answer);
   g_free(s);
-}
-
-/* output.json's "binaryData": [n, n, ...]; NULL for a file that holds only null. */
-static GBytes *
-read_answer(const char *path)
-{
-  g_autofree char *json = NULL;
-  g_assert_true(g_file_get_contents(path, &json, NULL, NULL));
-  const char *p = strstr(json, "\"binaryData\"");
-  if (!p)
-    return NULL;
-  p = strchr(p, '[');
-  g_assert_nonnull(p);
-  g_autoptr(GByteArray) bytes = g_byte_array_new();
-  for (p++; *p != ']'; p++) {
-    if (g_ascii_isdigit(*p)) {
-      char *end;
-      guint64 v = g_ascii_strtoull(p, &end, 10);
-      g_assert_cmpuint(v, <=, 255);
-      guint8 b = (guint8)v;
-      g_byte_array_append(bytes, &b, 1);
-      p = end - 1;
-    }
-  }
-  return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
 }
 
 static GPtrArray *
@@ -76,7 +52,7 @@ load_set(const char *dir)
     s->name = g_strdup(name);
     s->width = f->width, s->height = f->height;
     s->luma = booth_frame_to_luma(f);
-    s->answer = read_answer(json);
+    s->answer = jsqr_answer(json);
     g_ptr_array_add(set, s);
   }
   return set;

@@ -10,6 +10,7 @@
 #include "analysis/qr.h"
 #include "error.h"
 #include "photo/image.h"
+#include "tests/test-jsqr.h"
 
 static BoothProfile *profile;
 
@@ -168,31 +169,6 @@ test_scaled_positions(void)
                  a->width, a->height, r3->qr_scale, b->x, b->y, b->width, b->height);
 }
 
-/* output.json's "binaryData": [n, n, ...], the exact payload jsQR decoded. */
-static GBytes *
-jsqr_answer(const char *path)
-{
-  g_autofree char *json = NULL;
-  g_assert_true(g_file_get_contents(path, &json, NULL, NULL));
-  const char *p = strstr(json, "\"binaryData\"");
-  g_assert_nonnull(p);
-  p = strchr(p, '[');
-  g_assert_nonnull(p);
-  g_autoptr(GByteArray) bytes = g_byte_array_new();
-  for (p++; *p && *p != ']'; p++) {
-    if (g_ascii_isdigit(*p)) {
-      char *end;
-      guint64 v = g_ascii_strtoull(p, &end, 10);
-      g_assert_cmpuint(v, <=, 255);
-      guint8 b = (guint8)v;
-      g_byte_array_append(bytes, &b, 1);
-      p = end - 1;
-    }
-  }
-  g_assert_cmpint(*p, ==, ']');
-  return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
-}
-
 /* Phone photos that only one of the two readers reads (134 and 69 zxing-cpp, 95 and 96 ZBar)
  * and a code printed inside another (170): the daemon's analysis reads each answer byte for
  * byte, so neither reader can drop out of the chain unnoticed. */
@@ -207,6 +183,7 @@ test_jsqr_photos(void)
     g_autofree char *png = g_build_filename(dir, "input.png", NULL);
     g_autofree char *json = g_build_filename(dir, "output.json", NULL);
     g_autoptr(GBytes) answer = jsqr_answer(json);
+    g_assert_nonnull(answer);
     g_autoptr(GError) error = NULL;
     g_autoptr(BoothFrame) f = booth_image_load(png, &error);
     g_assert_no_error(error);
