@@ -23,6 +23,11 @@ BoothFrame *booth_frame_ref(BoothFrame *frame);
 void booth_frame_unref(BoothFrame *frame);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFrame, booth_frame_unref)
 
+/* How far ahead of a pass over a frame to ask for its bytes (__builtin_prefetch): a new frame
+ * is in memory, not in cache, and a pass that computes on every byte leaves the hardware
+ * prefetcher behind. 2 KB measured best for the luma (1 KB nearly as good, 4 KB no better). */
+#define BOOTH_PREFETCH_AHEAD 2048
+
 /* 8-bit luma (BT.601, with the 14-bit fixed-point weights and rounding of OpenCV's
  * cvtColor, so detections compare with its), tightly packed: into dst of width*height bytes,
  * or a new buffer. */

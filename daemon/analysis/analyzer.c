@@ -138,8 +138,12 @@ luma_half_rgb(BoothAnalyzer *a, const BoothFrame *f, int *ow, int *oh)
   for (int y = 0; y < h; y++) {
     /* The two rows summed first, in a loop the compiler vectorises. */
     const guint8 *p0 = f->data + (gsize)(2 * y) * (gsize)f->stride, *p1 = p0 + f->stride;
-    for (gsize i = 0; i < n; i++)
-      pair[i] = (guint16)(p0[i] + p1[i]);
+    for (gsize i = 0; i < n; i += 64) {
+      __builtin_prefetch(p0 + i + BOOTH_PREFETCH_AHEAD);
+      __builtin_prefetch(p1 + i + BOOTH_PREFETCH_AHEAD);
+      for (gsize j = i; j < MIN(i + 64, n); j++)
+        pair[j] = (guint16)(p0[j] + p1[j]);
+    }
     guint8 *o = out + (gsize)y * (gsize)w;
     for (int x = 0; x < w; x++) {
       const guint16 *q = pair + 6 * x;
