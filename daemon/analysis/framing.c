@@ -115,11 +115,11 @@ solve3(const double m[3][3], const double r[3], double x[3])
   return TRUE;
 }
 
-/* The median of v[0..n-1] (reordered in place): quickselect. */
+/* The k-th smallest of v[0..n-1] (reordered in place): quickselect. */
 static float
-median(float *v, int n)
+select_kth(float *v, int n, int k)
 {
-  int lo = 0, hi = n - 1, k = n / 2;
+  int lo = 0, hi = n - 1;
   while (lo < hi) {
     float pivot = v[(lo + hi) / 2];
     int i = lo, j = hi;
@@ -142,6 +142,61 @@ median(float *v, int n)
       break;
   }
   return v[k];
+}
+
+#define MEDIAN_BINS 1024
+
+/* The median of v[0..n-1] (its n / 2-th smallest; v is reordered): the values are counted
+ * into bins between the least and the greatest, and only the bin that holds the median is
+ * searched. Quickselect over all of them took a mispredicted branch for nearly every value,
+ * and seven medians were a third of the background's time. A value's bin never decreases as
+ * the value grows, so every value in a lower bin is smaller: the answer is exact. */
+float
+booth_framing_median(float *v, int n)
+{
+  g_assert(v && n > 0);
+  int k = n / 2;
+  /* Eight running bounds, which the compiler keeps in one vector each. */
+  float los[8], his[8];
+  for (int j = 0; j < 8; j++)
+    los[j] = his[j] = v[0];
+  int i8 = n / 8 * 8;
+  for (int i = 0; i < i8; i += 8)
+    for (int j = 0; j < 8; j++) {
+      los[j] = v[i + j] < los[j] ? v[i + j] : los[j];
+      his[j] = v[i + j] > his[j] ? v[i + j] : his[j];
+    }
+  for (int i = i8; i < n; i++) {
+    los[0] = v[i] < los[0] ? v[i] : los[0];
+    his[0] = v[i] > his[0] ? v[i] : his[0];
+  }
+  float lo = los[0], hi = his[0];
+  for (int j = 1; j < 8; j++) {
+    lo = MIN(lo, los[j]);
+    hi = MAX(hi, his[j]);
+  }
+  if (!(hi > lo))
+    return lo;
+  float scale = (float)(MEDIAN_BINS - 1) / (hi - lo);
+  /* Four counts per bin, taken in turn: a run of values in one bin does not wait on its own
+   * last increment. */
+  guint32 count[4][MEDIAN_BINS] = {{0}};
+#define BIN(x) MIN((int)(((x)-lo) * scale), MEDIAN_BINS - 1)
+  for (int i = 0; i < n; i++)
+    count[i & 3][BIN(v[i])]++;
+  int bin = 0, below = 0;
+  for (;; bin++) {
+    int c = (int)(count[0][bin] + count[1][bin] + count[2][bin] + count[3][bin]);
+    if (below + c > k)
+      break;
+    below += c;
+  }
+  int m = 0;
+  for (int i = 0; i < n; i++)
+    if (BIN(v[i]) == bin)
+      v[m++] = v[i];
+#undef BIN
+  return select_kth(v, m, k - below);
 }
 
 typedef struct {
@@ -171,18 +226,24 @@ sample_residual(const double plane[3][3], const Sample *s)
 static void
 plane_fit(const Sample *s, const gboolean *in, int n, double plane[3][3])
 {
-  double m[3][3] = {{0}}, r[3][3] = {{0}};
+  /* Each sum in a variable of its own, so they build side by side in registers (the same
+   * sums, in the same order, as a loop over the matrix makes). */
+  double k = 0, su = 0, sv = 0, suu = 0, suv = 0, svv = 0;
+  double sl[3] = {0}, slu[3] = {0}, slv[3] = {0};
   for (int i = 0; i < n; i++) {
     if (!in[i])
       continue;
-    double basis[3] = {1, s[i].u, s[i].v};
-    for (int a = 0; a < 3; a++) {
-      for (int b = 0; b < 3; b++)
-        m[a][b] += basis[a] * basis[b];
-      for (int c = 0; c < 3; c++)
-        r[c][a] += basis[a] * s[i].lab[c];
+    double u = s[i].u, v = s[i].v;
+    k += 1, su += u, sv += v, suu += u * u, suv += u * v, svv += v * v;
+    for (int c = 0; c < 3; c++) {
+      double l = s[i].lab[c];
+      sl[c] += l, slu[c] += u * l, slv[c] += v * l;
     }
   }
+  double m[3][3] = {{k, su, sv}, {su, suu, suv}, {sv, suv, svv}};
+  double r[3][3];
+  for (int c = 0; c < 3; c++)
+    r[c][0] = sl[c], r[c][1] = slu[c], r[c][2] = slv[c];
   for (int c = 0; c < 3; c++) {
     if (!solve3(m, r[c], plane[c])) {
       plane[c][0] = m[0][0] > 0 ? r[c][0] / m[0][0] : 0;
@@ -240,14 +301,14 @@ booth_background_measure(const BoothFrame *frame, BoothRect rect, int side_botto
   for (int c = 0; c < 3; c++) {
     for (int i = 0; i < n; i++)
       channel[i] = s[i].lab[c];
-    out->plane[c][0] = median(channel, n);
+    out->plane[c][0] = booth_framing_median(channel, n);
   }
   for (int iter = 0; iter < 4; iter++) {
     for (int i = 0; i < n; i++)
       channel[i] = resid[i] = (float)sample_residual(out->plane, &s[i]);
     /* The limit follows the typical residual (the median), so a gradient the plane has not
      * yet taken up widens it, and clutter does not. */
-    double limit = MAX(10.0, 3 * 1.4826 * median(channel, n));
+    double limit = MAX(10.0, 3 * 1.4826 * booth_framing_median(channel, n));
     int kept = 0;
     for (int i = 0; i < n; i++)
       kept += in[i] = resid[i] < limit;

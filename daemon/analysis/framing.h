@@ -45,6 +45,10 @@ typedef struct {
   BoothRect rect;
 } BoothBackground;
 
+/* The median of v[0..n-1], its n / 2-th smallest (v is reordered), exactly; for the
+ * background's robust fit. */
+float booth_framing_median(float *v, int n);
+
 /* Fits the background on the border strips of rect (inside frame), side strips down to row
  * side_bottom. colour is the profile's reference RGB. */
 void booth_background_measure(const BoothFrame *frame, BoothRect rect, int side_bottom,

@@ -881,6 +881,51 @@ remove_tmpdir(void)
   g_rmdir(tmpdir);
 }
 
+static int
+cmp_float(gconstpointer a, gconstpointer b)
+{
+  float x = *(const float *)a, y = *(const float *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The binned median against a sort, on what trips binning up: one value, two, all alike,
+ * a few far outliers beside a tight cluster (the median's bin holds nearly everything),
+ * many duplicates, negatives, values one float apart. */
+static void
+test_median(void)
+{
+  GRand *r = g_rand_new_with_seed(7);
+  for (int round = 0; round < 400; round++) {
+    int n = round < 8 ? round + 1 : g_rand_int_range(r, 1, 12000);
+    g_autofree float *v = g_new(float, n);
+    g_autofree float *sorted = g_new(float, n);
+    for (int i = 0; i < n; i++) {
+      switch (round % 5) {
+      case 0:
+        v[i] = (float)g_rand_double_range(r, -150, 150);
+        break;
+      case 1:
+        v[i] = 42.0f;
+        break;
+      case 2: /* a cluster with far outliers */
+        v[i] = i % 97 == 0 ? (float)g_rand_double_range(r, 1e3, 1e6)
+                           : 3.0f + (float)g_rand_double_range(r, 0, 1e-3);
+        break;
+      case 3:
+        v[i] = (float)g_rand_int_range(r, -3, 4);
+        break;
+      default: /* neighbouring floats */
+        v[i] = nextafterf(1.0f, (float)g_rand_int_range(r, 0, 2) ? 2.0f : 0.0f) * (i % 3 ? 1 : 2);
+        break;
+      }
+      sorted[i] = v[i];
+    }
+    qsort(sorted, (size_t)n, sizeof(float), cmp_float);
+    g_assert_cmpfloat(booth_framing_median(v, n), ==, sorted[n / 2]);
+  }
+  g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -890,6 +935,7 @@ main(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   tmpdir = g_dir_make_tmp("boothd-framing-XXXXXX", &error);
   g_assert_no_error(error);
+  g_test_add_func("/framing/median", test_median);
   g_test_add_func("/framing/profile-keys", test_profile_keys);
   g_test_add_func("/framing/geometry-portrait", test_geometry_portrait);
   g_test_add_func("/framing/geometry-impossible", test_geometry_impossible);
