@@ -170,6 +170,25 @@ luma_faces(BoothAnalyzer *a, const BoothFrame *f)
   }
 }
 
+/* The full-size luma and luma_reduce()'s halving of it in one pass, each pair of rows halved
+ * while it is still in cache. */
+static const guint8 *
+luma_full_halved(BoothAnalyzer *a, const BoothFrame *f, int *ow, int *oh)
+{
+  guint8 *luma = scratch(&a->luma, &a->luma_size, (gsize)f->width * (gsize)f->height);
+  int w = f->width / 2, h = f->height / 2;
+  guint8 *out = scratch(&a->small, &a->small_size, (gsize)w * (gsize)h);
+  for (int y = 0; y < f->height; y++) {
+    guint8 *row = luma + (gsize)y * (gsize)f->width;
+    booth_luma_row(f->data + (gsize)y * (gsize)f->stride, row, f->width);
+    if (y % 2 == 1 && y / 2 < h)
+      booth_luma_halve_row(row - f->width, row, out + (gsize)(y / 2) * (gsize)w, w);
+  }
+  a->luma_whole = TRUE;
+  *ow = w, *oh = h;
+  return out;
+}
+
 /* The full luma reduced by an integer factor with a box filter, for QR. */
 static const guint8 *
 luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
@@ -372,6 +391,8 @@ booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame)
      * the full-size luma only around the faces being tracked. */
     small = luma_half_rgb(a, frame, &w, &h);
     luma_faces(a, frame);
+  } else if (k == 2 && a->options.qr) {
+    small = luma_full_halved(a, frame, &w, &h);
   } else {
     luma_full(a, frame);
     if (a->options.qr)
