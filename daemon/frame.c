@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "frame.h"
 
+#include <math.h>
+
 #ifdef __SSE2__
 #include <immintrin.h>
 #endif
@@ -48,22 +50,40 @@ booth_frame_unref(BoothFrame *frame)
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LUMA_SSSE3 1
 
-/* Sixteen pixels at a time: red, green and blue picked out of 48 bytes by byte shuffles, then
- * each weighted sum made by pairs of 16-bit products added into 32 bits (pmaddwd): the same
- * integers as the scalar formula's. Returns how many pixels it did. */
+/* Bytes 0, 3, 6, ... (then 1, 4, 7, ... and 2, 5, 8, ...) of 48 bytes in three registers,
+ * by byte shuffles: red, green and blue of 16 pixels, or the three columns of 16 blocks. */
+__attribute__((target("ssse3"))) static inline void
+split3_ssse3(const guint8 *p, __m128i out[3])
+{
+  static const gint8 pick[3][3][16] = {
+      {{0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13}},
+      {{1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14}},
+      {{2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1},
+       {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15}},
+  };
+  __m128i v[3];
+  for (int i = 0; i < 3; i++)
+    v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+  for (int c = 0; c < 3; c++) {
+    __m128i o = _mm_setzero_si128();
+    for (int i = 0; i < 3; i++)
+      o = _mm_or_si128(o, _mm_shuffle_epi8(v[i], _mm_loadu_si128((const __m128i *)pick[c][i])));
+    out[c] = o;
+  }
+}
+
+/* Sixteen pixels at a time: red, green and blue split out, then each weighted sum made by
+ * pairs of 16-bit products added into 32 bits (pmaddwd): the same integers as the scalar
+ * formula's. Returns how many pixels it did. */
 __attribute__((target("ssse3"))) static int
 luma_row_ssse3(const guint8 *rgb, guint8 *out, int n)
 {
   const __m128i z = _mm_setzero_si128();
-  const __m128i r0 = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m128i r1 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1);
-  const __m128i r2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13);
-  const __m128i g0 = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m128i g1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1);
-  const __m128i g2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14);
-  const __m128i b0 = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m128i b1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1);
-  const __m128i b2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15);
   const __m128i wrg = _mm_setr_epi16(4899, 9617, 4899, 9617, 4899, 9617, 4899, 9617);
   const __m128i wb1 = _mm_setr_epi16(1868, 8192, 1868, 8192, 1868, 8192, 1868, 8192);
   const __m128i one = _mm_set1_epi16(1);
@@ -71,20 +91,13 @@ luma_row_ssse3(const guint8 *rgb, guint8 *out, int n)
   for (; i + 16 <= n; i += 16, rgb += 48) {
     /* A cold 1080p frame: 2.2 ms without, 0.85 ms with. */
     _mm_prefetch((const char *)rgb + BOOTH_PREFETCH_AHEAD, _MM_HINT_T0);
-    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)rgb);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 16));
-    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(rgb + 32));
-    __m128i r = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, r0), _mm_shuffle_epi8(b, r1)),
-                             _mm_shuffle_epi8(c, r2));
-    __m128i g = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, g0), _mm_shuffle_epi8(b, g1)),
-                             _mm_shuffle_epi8(c, g2));
-    __m128i bl = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, b0), _mm_shuffle_epi8(b, b1)),
-                              _mm_shuffle_epi8(c, b2));
+    __m128i c[3];
+    split3_ssse3(rgb, c);
     __m128i y16[2];
     for (int h = 0; h < 2; h++) {
-      __m128i r16 = h ? _mm_unpackhi_epi8(r, z) : _mm_unpacklo_epi8(r, z);
-      __m128i g16 = h ? _mm_unpackhi_epi8(g, z) : _mm_unpacklo_epi8(g, z);
-      __m128i b16 = h ? _mm_unpackhi_epi8(bl, z) : _mm_unpacklo_epi8(bl, z);
+      __m128i r16 = h ? _mm_unpackhi_epi8(c[0], z) : _mm_unpacklo_epi8(c[0], z);
+      __m128i g16 = h ? _mm_unpackhi_epi8(c[1], z) : _mm_unpacklo_epi8(c[1], z);
+      __m128i b16 = h ? _mm_unpackhi_epi8(c[2], z) : _mm_unpacklo_epi8(c[2], z);
       __m128i lo = _mm_add_epi32(_mm_madd_epi16(_mm_unpacklo_epi16(r16, g16), wrg),
                                  _mm_madd_epi16(_mm_unpacklo_epi16(b16, one), wb1));
       __m128i hi = _mm_add_epi32(_mm_madd_epi16(_mm_unpackhi_epi16(r16, g16), wrg),
@@ -92,6 +105,39 @@ luma_row_ssse3(const guint8 *rgb, guint8 *out, int n)
       y16[h] = _mm_packs_epi32(_mm_srli_epi32(lo, 14), _mm_srli_epi32(hi, 14));
     }
     _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_packus_epi16(y16[0], y16[1]));
+  }
+  return i;
+}
+
+/* Sixteen 3x3 blocks at a time: each row's three columns split out and added in 16 bits, the
+ * rows added, and each sum times 1/9 in float rounded to nearest even (cvtps2dq, as lrintf
+ * rounds): the scalar formula's bytes. Returns how many blocks it did. */
+__attribute__((target("ssse3"))) static int
+third_row_ssse3(const guint8 *const r[3], guint8 *out, int n)
+{
+  const __m128i z = _mm_setzero_si128();
+  const __m128 ninth = _mm_set1_ps(1.f / 9.f);
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m128i lo = z, hi = z;
+    for (int k = 0; k < 3; k++) {
+      const guint8 *p = r[k] + 3 * (gsize)i;
+      _mm_prefetch((const char *)p + BOOTH_PREFETCH_AHEAD, _MM_HINT_T0);
+      __m128i c[3];
+      split3_ssse3(p, c);
+      for (int j = 0; j < 3; j++) {
+        lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(c[j], z));
+        hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(c[j], z));
+      }
+    }
+    __m128i m[4];
+    __m128i s16[2] = {lo, hi};
+    for (int h = 0; h < 4; h++) {
+      __m128i s32 = h % 2 ? _mm_unpackhi_epi16(s16[h / 2], z) : _mm_unpacklo_epi16(s16[h / 2], z);
+      m[h] = _mm_cvtps_epi32(_mm_mul_ps(_mm_cvtepi32_ps(s32), ninth));
+    }
+    _mm_storeu_si128((__m128i *)(void *)(out + i),
+                     _mm_packus_epi16(_mm_packs_epi32(m[0], m[1]), _mm_packs_epi32(m[2], m[3])));
   }
   return i;
 }
@@ -108,6 +154,23 @@ booth_luma_row(const guint8 *rgb, guint8 *out, int n)
 #endif
   for (; x < n; x++, rgb += 3)
     out[x] = (guint8)((4899u * rgb[0] + 9617u * rgb[1] + 1868u * rgb[2] + 8192u) >> 14);
+}
+
+void
+booth_luma_third_row(const guint8 *r0, const guint8 *r1, const guint8 *r2, guint8 *out, int n)
+{
+  const guint8 *r[3] = {r0, r1, r2};
+  int x = 0;
+#ifdef LUMA_SSSE3
+  if (__builtin_cpu_supports("ssse3"))
+    x = third_row_ssse3(r, out, n);
+#endif
+  for (; x < n; x++) {
+    guint32 sum = 0;
+    for (int k = 0; k < 3; k++)
+      sum += (guint32)r[k][3 * x] + r[k][3 * x + 1] + r[k][3 * x + 2];
+    out[x] = (guint8)lrintf((float)sum * (1.f / 9.f));
+  }
 }
 
 void

@@ -35,6 +35,9 @@ void booth_frame_luma_into(const BoothFrame *frame, guint8 *dst);
 guint8 *booth_frame_to_luma(const BoothFrame *frame);
 /* The same luma for n pixels of one row. */
 void booth_luma_row(const guint8 *rgb, guint8 *out, int n);
+/* n pixels, each the mean of a 3x3 block of three luma rows of 3n pixels, rounded as
+ * lrintf((float)sum * (1.f / 9.f)) rounds it (OpenCV's INTER_AREA for a factor of 3). */
+void booth_luma_third_row(const guint8 *r0, const guint8 *r1, const guint8 *r2, guint8 *out, int n);
 /* n pixels, each the rounded mean of a 2x2 block of two luma rows of 2n pixels. */
 void booth_luma_halve_row(const guint8 *r0, const guint8 *r1, guint8 *out, int n);
 

@@ -146,6 +146,14 @@ shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow
     }
     return;
   }
+  if (k == 3) {
+    /* 1080p's case: in vector code. */
+    for (int y = 0; y < oh; y++) {
+      const guint8 *s = src + (gsize)(3 * y) * (gsize)stride;
+      booth_luma_third_row(s, s + stride, s + 2 * (gsize)stride, dst + (gsize)y * (gsize)ow, ow);
+    }
+    return;
+  }
   gsize n = (gsize)ow * (gsize)k;
   if (n > d->acc_size) {
     g_free(d->acc);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "frame.h"
 
+#include <math.h>
 #include <string.h>
 
 static void
@@ -106,6 +107,36 @@ test_frame_luma_halve(void)
   g_rand_free(rand);
 }
 
+/* 3x3 means, sixteen at a time and a scalar tail, against the float formula OpenCV's INTER_AREA
+ * uses for a factor of 3; every sum from 0 to 9 * 255 comes up. */
+static void
+test_frame_luma_third(void)
+{
+  GRand *rand = g_rand_new_with_seed(1080);
+  for (int n = 1; n <= 2400; n = n < 40 ? n + 1 : n * 2 + 3) {
+    g_autofree guint8 *rows = g_malloc(9 * (gsize)n);
+    guint8 *r[3] = {rows, rows + 3 * (gsize)n, rows + 6 * (gsize)n};
+    g_autofree guint8 *out = g_malloc((gsize)n);
+    for (int x = 0; x < n; x++) {
+      /* Block x sums to x (wrapping at 2296) when n is large enough, else random bytes. */
+      int want = x % 2296;
+      for (int i = 0; i < 9; i++) {
+        int b = n >= 2296 ? MIN(want, 255) : (int)g_rand_int_range(rand, 0, 256);
+        want -= n >= 2296 ? b : 0;
+        r[i / 3][3 * x + i % 3] = (guint8)b;
+      }
+    }
+    booth_luma_third_row(r[0], r[1], r[2], out, n);
+    for (int x = 0; x < n; x++) {
+      guint sum = 0;
+      for (int i = 0; i < 9; i++)
+        sum += r[i / 3][3 * x + i % 3];
+      g_assert_cmpuint(out[x], ==, (guint)lrintf((float)sum * (1.f / 9.f)));
+    }
+  }
+  g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -115,5 +146,6 @@ main(int argc, char **argv)
   g_test_add_func("/frame/limits", test_frame_limits);
   g_test_add_func("/frame/luma-rows", test_frame_luma_rows);
   g_test_add_func("/frame/luma-halve", test_frame_luma_halve);
+  g_test_add_func("/frame/luma-third", test_frame_luma_third);
   return g_test_run();
 }
