@@ -67,10 +67,13 @@ split3_ssse3(const guint8 *p, __m128i out[3])
        {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15}},
   };
   __m128i v[3];
+#pragma GCC unroll 3
   for (int i = 0; i < 3; i++)
     v[i] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+#pragma GCC unroll 3
   for (int c = 0; c < 3; c++) {
     __m128i o = _mm_setzero_si128();
+#pragma GCC unroll 3
     for (int i = 0; i < 3; i++)
       o = _mm_or_si128(o, _mm_shuffle_epi8(v[i], _mm_loadu_si128((const __m128i *)pick[c][i])));
     out[c] = o;
