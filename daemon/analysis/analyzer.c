@@ -170,7 +170,7 @@ luma_faces(BoothAnalyzer *a, const BoothFrame *f)
   }
 }
 
-/* The full-size luma and luma_reduce()'s halving of it in one pass, each pair of rows halved
+/* The full-size luma and its 2x2 means for QR in one pass, each pair of rows halved
  * while it is still in cache. */
 static const guint8 *
 luma_full_halved(BoothAnalyzer *a, const BoothFrame *f, int *ow, int *oh)
@@ -197,17 +197,10 @@ luma_reduce(BoothAnalyzer *a, int width, int height, int k, int *ow, int *oh)
     *ow = width, *oh = height;
     return a->luma;
   }
+  /* A factor of 2 (1080p) is luma_full_halved()'s. */
+  g_assert(k != 2);
   int w = width / k, h = height / k;
   guint8 *out = scratch(&a->small, &a->small_size, (gsize)w * (gsize)h);
-  if (k == 2) {
-    /* 1080p's case. */
-    for (int y = 0; y < h; y++) {
-      const guint8 *p0 = a->luma + (gsize)(2 * y) * (gsize)width;
-      booth_luma_halve_row(p0, p0 + width, out + (gsize)y * (gsize)w, w);
-    }
-    *ow = w, *oh = h;
-    return out;
-  }
   g_autofree guint32 *row = g_new(guint32, w);
   guint32 div = (guint32)(k * k);
   for (int y = 0; y < h; y++) {
