@@ -16,6 +16,16 @@ expect_fail_with Denied as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" --json start --c
 expect_match "$ERR" "may not operate the booth: add the user to group 'booth-operators'" "Denied message"
 expect_fail_with Denied as_nobody gdbus call --address "$BUS_ADDR" --dest org.boothd.Booth1 \
   --object-path /org/boothd/Booth1 --method org.boothd.Booth1.ListRecords "{}"
+# The two methods that take a descriptor check the caller too: a photo and a folder nobody may
+# open, so only the booth's refusal can fail them.
+mkdir -p "$WORK/open/batches"
+cp "$BOOTH_SOURCE_ROOT/tests/data/portraits/test0.jpg" "$WORK/open/photo.jpg"
+chmod -R o+rX "$WORK/open"
+expect_fail_with Denied as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" --json check "$WORK/open/photo.jpg"
+expect_match "$ERR" "may not operate the booth" "CheckPhoto's Denied message"
+expect_fail_with Denied as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" --json export "$WORK/open/batches"
+expect_match "$ERR" "may not operate the booth" "Export's Denied message"
+expect_eq "$(ls -A "$WORK/open/batches")" "" "nothing exported"
 expect_exit 0 as_nobody "$BOOTHCTL" --bus "$BUS_ADDR" status
 expect_match "$OUT" "idle" "properties readable by anyone"
 expect_eq "$(booth_state)" idle "state unchanged"
