@@ -8,6 +8,8 @@
 #include "analysis/cascade.h"
 
 #define LBP_SUBSET_WORDS 8
+/* The row kernels count the stages a window passes in a byte, 255 meaning a window too flat. */
+#define BOOTH_CASCADE_MAX_STAGES 254
 
 typedef enum {
   FEATURE_HAAR,

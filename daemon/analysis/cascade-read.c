@@ -460,6 +460,8 @@ cascade_validate(Parser *ps, GError **error)
     return FAIL("HAAR cascade with maxCatCount %d (must be 0)", ps->max_cat);
   if (c->stages->len == 0)
     return FAIL("no stages");
+  if (c->stages->len > BOOTH_CASCADE_MAX_STAGES)
+    return FAIL("%u stages (at most %d are supported)", c->stages->len, BOOTH_CASCADE_MAX_STAGES);
   if (ps->stage_num >= 0 && (guint)ps->stage_num != c->stages->len)
     return FAIL("stageNum is %d but %u stages are present", ps->stage_num, c->stages->len);
   if (c->features->len == 0)

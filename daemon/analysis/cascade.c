@@ -277,7 +277,6 @@ typedef struct {
   int split[16]; /* the same corners in a level split by split_columns() */
   float left, right;
   guint32 subset[LBP_SUBSET_WORDS];
-  double lo, hi;
 } LbpOp;
 
 typedef struct {
@@ -431,12 +430,6 @@ bulk_stages(const BoothCascade *c, int max_trees)
 static void
 program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
 {
-  g_autofree double *lo = g_new(double, c->trees->len);
-  g_autofree double *hi = g_new(double, c->trees->len);
-  for (guint i = 0; i < c->stages->len; i++) {
-    const Stage *st = &g_array_index(c->stages, Stage, i);
-    stage_bounds(c, st, lo + st->first_tree, hi + st->first_tree);
-  }
   guint n = c->nodes->len;
   if (c->type == FEATURE_LBP) {
     pg->lbp = g_new0(LbpOp, n);
@@ -454,11 +447,15 @@ program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
       op->left = g_array_index(c->leaves, float, 2 * i);
       op->right = g_array_index(c->leaves, float, 2 * i + 1);
       memcpy(op->subset, nd->subset, sizeof op->subset);
-      op->lo = lo[i];
-      op->hi = hi[i];
     }
     pg->bulk = MAX(bulk_stages(c, LBP_BULK_TREES), 1);
     return;
+  }
+  g_autofree double *lo = g_new(double, c->trees->len);
+  g_autofree double *hi = g_new(double, c->trees->len);
+  for (guint i = 0; i < c->stages->len; i++) {
+    const Stage *st = &g_array_index(c->stages, Stage, i);
+    stage_bounds(c, st, lo + st->first_tree, hi + st->first_tree);
   }
   pg->haar = g_new0(HaarOp, n);
   for (guint t = 0; t < c->trees->len; t++) {
@@ -598,46 +595,14 @@ haar_trees_run(const Eval *e, const guint32 *p)
   return 1;
 }
 
-static inline int
-lbp_code(const int *o, const guint32 *p)
-{
-#define BLOCK(a, b, c, d) (gint32)(p[o[a]] - p[o[b]] - p[o[c]] + p[o[d]])
-  gint32 centre = BLOCK(5, 6, 9, 10);
-  /* The eight neighbours clockwise from the top left, most significant bit first. */
-  return (BLOCK(0, 1, 4, 5) >= centre ? 128 : 0) | (BLOCK(1, 2, 5, 6) >= centre ? 64 : 0) |
-         (BLOCK(2, 3, 6, 7) >= centre ? 32 : 0) | (BLOCK(6, 7, 10, 11) >= centre ? 16 : 0) |
-         (BLOCK(10, 11, 14, 15) >= centre ? 8 : 0) | (BLOCK(9, 10, 13, 14) >= centre ? 4 : 0) |
-         (BLOCK(8, 9, 12, 13) >= centre ? 2 : 0) | (BLOCK(4, 5, 8, 9) >= centre ? 1 : 0);
-#undef BLOCK
-}
-
-/* From stage 'from' on; returns as haar_trees_run(). */
-static inline int
-lbp_stages(const Eval *e, const guint32 *p, int from)
-{
-  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
-  int nstages = (int)e->c->stages->len;
-  for (int si = from; si < nstages; si++) {
-    double t = 0;
-    for (const LbpOp *op = e->pg->lbp + stages[si].first_tree;; op++) {
-      int code = lbp_code(op->ofs, p);
-      t += (op->subset[code >> 5] & (1u << (code & 31))) ? op->left : op->right;
-      if (t < op->lo)
-        return -si;
-      if (t >= op->hi)
-        break;
-    }
-  }
-  return 1;
-}
-
-/* The first LBP stages turn down nearly every window (87% of them by the end of the second on
- * booth frames), so they run over a whole row of windows, LBP_LANES at a time, with the
- * compiler's vector types: the corners of LBP_LANES neighbouring windows lie side by side in
- * the integral row (or, when the windows are two apart, in split_columns()'s copy), a code's subset
- * word is one of eight, picked by a shuffle, and each lane adds its leaves in double, in the order
- * lbp_stages() adds them. A verdict is the stage's sum against its threshold, which the early
- * exits there only reach sooner. Built for AVX2 too, picked at load time where the CPU has it. */
+/* An LBP cascade runs over a whole row of windows, LBP_LANES at a time, with the compiler's
+ * vector types: the corners of LBP_LANES neighbouring windows lie side by side in the integral
+ * row (or, when the windows are two apart, in split_columns()'s copy), a code's subset word is
+ * one of eight, picked by a shuffle, and each lane adds its stage's leaves in double, in tree
+ * order, as OpenCV does; a verdict is that sum against the stage's threshold. The first stages
+ * turn down nearly every window (87% of them by the end of the second on booth frames) and run
+ * on every group (lbp_bulk()); the rest run only on groups from a window that passed those
+ * (lbp_deep()). Built for AVX2 too, picked at load time where the CPU has it. */
 typedef guint32 LbpVec __attribute__((vector_size(4 * LBP_LANES)));
 typedef gint32 LbpVecS __attribute__((vector_size(4 * LBP_LANES)));
 typedef float LbpVecF __attribute__((vector_size(4 * LBP_LANES)));
@@ -783,6 +748,28 @@ lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
   pick_leaves(-(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u), &op->left, &op->right, leaf);
 }
 
+/* Stages from..to-1 on LBP_LANES neighbouring windows from p (see lbp_bulk() for split): each
+ * lane whose state is a stage's number goes one up where it passes it. Stops when no lane is
+ * left in. */
+BOOTH_HOT_INLINE void
+lbp_group(const Eval *e, const guint32 *p, gboolean split, int from, int to, LbpVecS *state)
+{
+  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
+  for (int si = from; si < to; si++) {
+    LbpSums t = {{0}, {0}};
+    const LbpOp *op = e->pg->lbp + stages[si].first_tree;
+    for (int k = 0; k < stages[si].ntrees; k++, op++) {
+      LbpVecS code;
+      LbpVecF leaf;
+      lbp_codes(split ? op->split : op->ofs, p, &code);
+      lbp_leaves(op, &code, &leaf);
+      sums_add(&t, &leaf);
+    }
+    if (!stage_verdicts(&t, stages[si].threshold, si, state))
+      break;
+  }
+}
+
 /* For the n windows one apart from row: into pass[i], how many of the first pg->bulk stages
  * window i passes in a row. Windows one apart in the level: row is the integral's. Two apart:
  * row is split_columns()'s, where they are one apart again (every corner one load, not two and
@@ -790,25 +777,29 @@ lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
 BOOTH_HOT_CLONES static void
 lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
 {
-  const Stage *stages = (const Stage *)(void *)e->c->stages->data;
-  int nb = e->pg->bulk;
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
-    const guint32 *p = row + i0;
     LbpVecS state = {0};
-    for (int si = 0; si < nb; si++) {
-      LbpSums t = {{0}, {0}};
-      const LbpOp *op = e->pg->lbp + stages[si].first_tree;
-      for (int k = 0; k < stages[si].ntrees; k++, op++) {
-        LbpVecS code;
-        LbpVecF leaf;
-        lbp_codes(split ? op->split : op->ofs, p, &code);
-        lbp_leaves(op, &code, &leaf);
-        sums_add(&t, &leaf);
-      }
-      if (!stage_verdicts(&t, stages[si].threshold, si, &state))
-        break;
-    }
+    lbp_group(e, row + i0, split, 0, e->pg->bulk, &state);
     states_store(state, pass + i0);
+  }
+}
+
+/* Then the rest of the stages for the windows that passed those (pass[i] == pg->bulk), also
+ * LBP_LANES at a time from the first such window on: they lie in clusters, around a face or
+ * something like one. pass[i] becomes how many stages window i passes in a row. */
+BOOTH_HOT_CLONES static void
+lbp_deep(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
+{
+  int nb = e->pg->bulk;
+  for (int i = 0; i < n; i++) {
+    if (pass[i] != nb)
+      continue;
+    LbpVecS state;
+    for (int l = 0; l < LBP_LANES; l++)
+      state[l] = i + l < n ? pass[i + l] : 0;
+    lbp_group(e, row + i, split, nb, (int)e->c->stages->len, &state);
+    states_store(state, pass + i);
+    i += LBP_LANES - 1;
   }
 }
 
@@ -942,7 +933,8 @@ scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, in
                 int sh, int ystep, float scale, int win_w, int win_h, GArray *out)
 {
   g_assert(ystep == 1 || ystep == 2);
-  int n = (sw + ystep - 1) / ystep, nb = e->pg->bulk;
+  int n = (sw + ystep - 1) / ystep;
+  int nstages = e->c->type == FEATURE_LBP ? (int)e->c->stages->len : e->pg->bulk;
   gboolean lbp = e->c->type == FEATURE_LBP;
   /* LBP reads only the sums: the squares' plane holds the split level. */
   guint32 *split = lbp && ystep == 2 ? (guint32 *)ii + e->sq : NULL;
@@ -950,20 +942,19 @@ scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, in
     split_columns(ii, split, stride, lw + 1, lh + 1);
   for (int y = 0; y < sh; y += ystep) {
     const guint32 *row = ii + (gsize)y * (gsize)stride;
-    if (split)
-      lbp_bulk(e, split + (gsize)y * (gsize)stride, TRUE, n, pass);
-    else if (lbp)
-      lbp_bulk(e, row, FALSE, n, pass);
-    else
+    if (lbp) {
+      const guint32 *r = split ? split + (gsize)y * (gsize)stride : row;
+      lbp_bulk(e, r, split != NULL, n, pass);
+      lbp_deep(e, r, split != NULL, n, pass);
+    } else {
       haar_bulk(e, row, ystep, n, pass);
+    }
     for (int i = 0; i < n; i++) {
       int r;
       if (pass[i] == BULK_FLAT)
         r = -1;
-      else if (pass[i] < nb)
+      else if (pass[i] < nstages)
         r = -pass[i];
-      else if (lbp)
-        r = lbp_stages(e, row + i * ystep, nb);
       else
         r = 1;
       if (r > 0)

@@ -127,6 +127,17 @@ test_bad_files(void)
       g_string_append(g, "<_>");
     deep = g_string_free(g_steal_pointer(&g), FALSE);
   }
+  g_autofree char *many = NULL;
+  {
+    /* 240 stages of one tree before the real 19. */
+    g_autoptr(GString) g = g_string_new("<stages>");
+    for (int i = 0; i < 240; i++)
+      g_string_append(g, "<_><maxWeakCount>1</maxWeakCount><stageThreshold>-1.</stageThreshold>"
+                         "<weakClassifiers><_><internalNodes>0 -1 26 -1 -1 -1 -1 -1 -1 -1 -1"
+                         "</internalNodes><leafValues>1. -1.</leafValues></_></weakClassifiers>"
+                         "</_>");
+    many = g_string_free(g_steal_pointer(&g), FALSE);
+  }
   const Spoil spoils[] = {
       WHOLE("empty file", tree, ""),
       WHOLE("not XML", tree, "this is not a cascade\n"),
@@ -160,6 +171,7 @@ test_bad_files(void)
       REPLACE("LBP without 256 categories", lbp, "<maxCatCount>256<", "<maxCatCount>0<"),
       REPLACE("LBP block outside the window", lbp, "0 1 13 6</rect>", "0 1 13 16</rect>"),
       REPLACE("LBP subset word too large", lbp, "-1 -17409 -1", "-1 99999999999 -1"),
+      {"more stages than supported", lbp, "<stages>", many, 0, "<stageNum>19<", "<stageNum>259<"},
   };
   g_autofree char *dir = g_dir_make_tmp("boothd-cascade-XXXXXX", NULL);
   g_assert_nonnull(dir);
