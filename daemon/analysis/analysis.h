@@ -54,14 +54,12 @@ BoothAnalysis *booth_analyzer_run(BoothAnalyzer *a, const BoothFrame *frame);
 BoothAnalyzer *booth_analyzer_get_twin(BoothAnalyzer *a, GError **error);
 /* TRUE: from the next run on, frames are a camera's stream, one much like the last. Faces are
  * then tracked from frame to frame (booth_face_detector_track), with the full search on the
- * first frame, on a new scene (the frame's 16x16 block means, from two rows of each, differ
+ * first frame, on a new scene (the luma's 16x16 block means, from two rows of each, differ
  * from the last frame's by more than 12 grey levels on average), whenever a face is lost, on every
  * 30th frame while a face is in view and on every 10th while none is; the eyes of a face that moved
  * are searched on every 4th frame and carried with its box in between; zxing-cpp reads every frame
- * and ZBar every 4th (not one with the full face search). Where QR reads the frame halved (1080p
- * with qr_max_side 1280), a frame without the full search gets its halved luma straight from the
- * colours and full-size luma only around the tracked faces. FALSE (the
- * default): every frame gets the full search and both readers, as a capture needs. */
+ * and ZBar every 4th (not one with the full face search). FALSE (the default): every frame gets
+ * the full search and both readers, as a capture needs. */
 void booth_analyzer_set_stream(BoothAnalyzer *a, gboolean stream);
 /* Framing is measured for p from the next run on. */
 void booth_analyzer_set_profile(BoothAnalyzer *a, const BoothProfile *p);
