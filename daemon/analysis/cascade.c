@@ -279,12 +279,19 @@ typedef struct {
   guint32 subset[LBP_SUBSET_WORDS];
 } LbpOp;
 
+/* A stage's sum in float below 'below' is surely under its threshold in OpenCV's double; above
+ * 'above', surely not. */
+typedef struct {
+  float below, above;
+} StageSure;
+
 typedef struct {
   guint serial; /* 0: unused */
   gsize stamp;  /* least recently used goes first */
   HaarOp *haar;
   LbpOp *lbp;
-  int bulk; /* how many first stages run over a row of windows at once (scan_level_bulk()) */
+  int bulk;        /* how many first stages run over a row of windows at once (scan_level_bulk()) */
+  StageSure *sure; /* per stage, for the row kernels' sums in float (stage_sure()) */
 } Program;
 
 #define SCRATCH_PROGRAMS 4
@@ -316,6 +323,7 @@ program_clear(Program *pg)
 {
   g_free(pg->haar);
   g_free(pg->lbp);
+  g_free(pg->sure);
   memset(pg, 0, sizeof *pg);
 }
 
@@ -413,6 +421,31 @@ stage_bounds(const BoothCascade *c, const Stage *st, double *lo, double *hi)
   }
 }
 
+/* OpenCV adds a stage's leaves in double; the row kernels add them in float, eight lanes to a
+ * register instead of four. Both sums of n leaves, one after the other, are within
+ * gamma(n - 1) * (sum of the leaves' largest magnitudes) of the exact sum, gamma(k) being
+ * k u / (1 - k u) for the unit roundoff u of each type. So a float sum farther from the
+ * threshold than both errors together gives OpenCV's verdict; one nearer is summed again in
+ * double (rare: the leaves take few values). */
+static StageSure
+stage_sure(const BoothCascade *c, const Stage *st)
+{
+  double big = 0;
+  for (int i = 0; i < st->ntrees; i++) {
+    const Tree *tr = &g_array_index(c->trees, Tree, st->first_tree + i);
+    int nleaves = c->stumps ? 2 : tr->nnodes + 1;
+    double m = 0;
+    for (int k = 0; k < nleaves; k++)
+      m = MAX(m, fabs((double)g_array_index(c->leaves, float, tr->first_leaf + k)));
+    big += m;
+  }
+  double k = st->ntrees - 1, uf = ldexp(1.0, -24), ud = ldexp(1.0, -53);
+  double err = (k * uf / (1 - k * uf) + k * ud / (1 - k * ud)) * big * (1 + 1e-6);
+  StageSure s = {nextafterf((float)((double)st->threshold - err), -INFINITY),
+                 nextafterf((float)((double)st->threshold + err), INFINITY)};
+  return s;
+}
+
 /* The stages within the first max_trees trees. */
 static int
 bulk_stages(const BoothCascade *c, int max_trees)
@@ -430,6 +463,9 @@ bulk_stages(const BoothCascade *c, int max_trees)
 static void
 program_build(Program *pg, const BoothCascade *c, int stride, gsize plane)
 {
+  pg->sure = g_new(StageSure, c->stages->len);
+  for (guint i = 0; i < c->stages->len; i++)
+    pg->sure[i] = stage_sure(c, &g_array_index(c->stages, Stage, i));
   guint n = c->nodes->len;
   if (c->type == FEATURE_LBP) {
     pg->lbp = g_new0(LbpOp, n);
@@ -598,8 +634,9 @@ haar_trees_run(const Eval *e, const guint32 *p)
 /* An LBP cascade runs over a whole row of windows, LBP_LANES at a time, with the compiler's
  * vector types: the corners of LBP_LANES neighbouring windows lie side by side in the integral
  * row (or, when the windows are two apart, in split_columns()'s copy), a code's subset word is
- * one of eight, picked by a shuffle, and each lane adds its stage's leaves in double, in tree
- * order, as OpenCV does; a verdict is that sum against the stage's threshold. The first stages
+ * one of eight, picked by a shuffle, and each lane adds its stage's leaves in tree order, in
+ * float where that gives OpenCV's verdict (stage_sure()), else in double as OpenCV does; a
+ * verdict is that sum against the stage's threshold. The first stages
  * turn down nearly every window (87% of them by the end of the second on booth frames) and run
  * on every group (lbp_bulk()); the rest run only on groups from a window that passed those
  * (lbp_deep()). Built for AVX2 too, picked at load time where the CPU has it. */
@@ -641,11 +678,9 @@ sums_add(LbpSums *t, const LbpVecF *leaf)
 BOOTH_HOT_INLINE gboolean
 any_lane(LbpVecS m)
 {
-  LbpVecB b = __builtin_convertvector(m, LbpVecB);
-  guint64 w[LBP_LANES / 8], any = 0;
-  G_STATIC_ASSERT(sizeof w == sizeof b);
-  memcpy(w, &b, sizeof w);
-  for (int i = 0; i < LBP_LANES / 8; i++)
+  guint64 w[sizeof m / 8], any = 0;
+  memcpy(w, &m, sizeof w);
+  for (gsize i = 0; i < G_N_ELEMENTS(w); i++)
     any |= w[i];
   return any != 0;
 }
@@ -678,9 +713,10 @@ lbp_across(const int *o, const guint32 *p, LbpVec *h)
   h[2] = c2 - c3;
 }
 
-/* The LBP codes of LBP_LANES windows, as lbp_code() makes each: block (j, k) of the 3x3 grid is
- * the difference of corner rows j and j + 1's differences across, and only two corner rows are
- * held at a time. */
+/* The LBP codes of LBP_LANES windows, as OpenCV makes each: the eight outer blocks of a 3x3 grid
+ * against the centre one, clockwise from the top left, most significant bit first. Block
+ * (j, k) is the difference of corner rows j and j + 1's differences across, and only two corner
+ * rows are held at a time. */
 BOOTH_HOT_INLINE void
 lbp_codes(const int *o, const guint32 *p, LbpVecS *code)
 {
@@ -724,6 +760,20 @@ stage_verdicts(const LbpSums *t, float threshold, int si, LbpVecS *state)
   return any_lane(*state == si + 1);
 }
 
+/* The same from a sum in float. Returns FALSE, deciding nothing, when a lane's sum is too near
+ * the threshold for float to tell (stage_sure()); otherwise sets *passed to whether any lane
+ * passed. */
+BOOTH_HOT_INLINE gboolean
+stage_verdicts_float(LbpVecF t, const StageSure *sure, int si, LbpVecS *state, gboolean *passed)
+{
+  LbpVecS in = *state == si, pass = t > sure->above;
+  if (any_lane(in & ~(pass | (t < sure->below))))
+    return FALSE;
+  *state -= in & pass;
+  *passed = any_lane(*state == si + 1);
+  return TRUE;
+}
+
 /* Each lane's state as a byte, into out. */
 BOOTH_HOT_INLINE void
 states_store(LbpVecS state, guint8 *out)
@@ -756,24 +806,32 @@ lbp_group(const Eval *e, const guint32 *p, gboolean split, int from, int to, Lbp
 {
   const Stage *stages = (const Stage *)(void *)e->c->stages->data;
   for (int si = from; si < to; si++) {
-    LbpSums t = {{0}, {0}};
     const LbpOp *op = e->pg->lbp + stages[si].first_tree;
-    for (int k = 0; k < stages[si].ntrees; k++, op++) {
+    LbpVecF t = {0};
+    for (int k = 0; k < stages[si].ntrees; k++) {
       LbpVecS code;
       LbpVecF leaf;
-      lbp_codes(split ? op->split : op->ofs, p, &code);
-      lbp_leaves(op, &code, &leaf);
-      sums_add(&t, &leaf);
+      lbp_codes(split ? op[k].split : op[k].ofs, p, &code);
+      lbp_leaves(&op[k], &code, &leaf);
+      t += leaf;
     }
-    if (!stage_verdicts(&t, stages[si].threshold, si, state))
+    gboolean passed;
+    if (!stage_verdicts_float(t, &e->pg->sure[si], si, state, &passed)) {
+      LbpSums d = {{0}, {0}};
+      for (int k = 0; k < stages[si].ntrees; k++) {
+        LbpVecS code;
+        LbpVecF leaf;
+        lbp_codes(split ? op[k].split : op[k].ofs, p, &code);
+        lbp_leaves(&op[k], &code, &leaf);
+        sums_add(&d, &leaf);
+      }
+      passed = stage_verdicts(&d, stages[si].threshold, si, state);
+    }
+    if (!passed)
       break;
   }
 }
 
-/* For the n windows one apart from row: into pass[i], how many of the first pg->bulk stages
- * window i passes in a row. Windows one apart in the level: row is the integral's. Two apart:
- * row is split_columns()'s, where they are one apart again (every corner one load, not two and
- * a shuffle), and split says so. */
 BOOTH_HOT_CLONES static void
 lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
 {
@@ -830,10 +888,10 @@ split_columns(const guint32 *ii, guint32 *out, int stride, int w, int rows)
 /* The same for a Haar cascade of single splits, every stage of it: each lane's window
  * normalised as haar_normalise() does it (a window too flat for it gets BULK_FLAT), then each
  * feature's value made with the same float operations in the same order as haar_value(), times
- * the factor, and its leaf added in double. The deep stages run on whole groups too: windows
- * that get that far lie in clusters (on an eye, a brow), so most lanes of a group still count,
- * and eight at a time beat one at a time with its early exits (a 1080p frame's faces and eyes:
- * 10.6-11.7 -> 9.3-9.5 ms with a face in view). */
+ * the factor, and its leaf added as the LBP ones are. The deep stages run on whole groups too:
+ * windows that get that far lie in clusters (on an eye, a brow), so most lanes of a group still
+ * count, and eight at a time beat one at a time with its early exits (a 1080p frame's faces and
+ * eyes: 10.6-11.7 -> 9.3-9.5 ms with a face in view). */
 #define BULK_FLAT 255
 
 BOOTH_HOT_INLINE void
@@ -843,6 +901,24 @@ vec_rect(const int *o, const guint32 *p, int step, LbpVecF *out)
   for (int k = 0; k < 4; k++)
     lbp_load(p + o[k], step, &c[k]);
   *out = __builtin_convertvector((LbpVecS)(c[0] - c[1] - c[2] + c[3]), LbpVecF);
+}
+
+/* Each lane's leaf of a single split: its feature's value made with the same float operations
+ * in the same order as haar_value(), times the window's factor nf, against the threshold. */
+BOOTH_HOT_INLINE void
+haar_leaves(const HaarOp *op, const guint32 *p, int step, LbpVecF nf, LbpVecF *leaf)
+{
+  LbpVecF r0, r1, v;
+  vec_rect(op->ofs[0], p, step, &r0);
+  vec_rect(op->ofs[1], p, step, &r1);
+  v = op->weight[0] * r0 + op->weight[1] * r1;
+  if (op->weight[2] != 0.0f) {
+    LbpVecF r2;
+    vec_rect(op->ofs[2], p, step, &r2);
+    v += op->weight[2] * r2;
+  }
+  v *= nf;
+  pick_leaves(v < op->threshold, &op->left, &op->right, leaf);
 }
 
 BOOTH_HOT_INLINE void
@@ -867,24 +943,24 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
       state[l] = !(nfd[l] > 0.) || !(e->area * nf[l] < 1e-1) ? BULK_FLAT : 0;
     }
     for (int si = 0; si < nb; si++) {
-      LbpSums t = {{0}, {0}};
       const HaarOp *op = e->pg->haar + stages[si].first_tree;
-      for (int k = 0; k < stages[si].ntrees; k++, op++) {
-        LbpVecF r0, r1, v;
-        vec_rect(op->ofs[0], p, step, &r0);
-        vec_rect(op->ofs[1], p, step, &r1);
-        v = op->weight[0] * r0 + op->weight[1] * r1;
-        if (op->weight[2] != 0.0f) {
-          LbpVecF r2;
-          vec_rect(op->ofs[2], p, step, &r2);
-          v += op->weight[2] * r2;
-        }
-        v *= nf;
+      LbpVecF t = {0};
+      for (int k = 0; k < stages[si].ntrees; k++) {
         LbpVecF leaf;
-        pick_leaves(v < op->threshold, &op->left, &op->right, &leaf);
-        sums_add(&t, &leaf);
+        haar_leaves(&op[k], p, step, nf, &leaf);
+        t += leaf;
       }
-      if (!stage_verdicts(&t, stages[si].threshold, si, &state))
+      gboolean passed;
+      if (!stage_verdicts_float(t, &e->pg->sure[si], si, &state, &passed)) {
+        LbpSums d = {{0}, {0}};
+        for (int k = 0; k < stages[si].ntrees; k++) {
+          LbpVecF leaf;
+          haar_leaves(&op[k], p, step, nf, &leaf);
+          sums_add(&d, &leaf);
+        }
+        passed = stage_verdicts(&d, stages[si].threshold, si, &state);
+      }
+      if (!passed)
         break;
     }
     states_store(state, pass + i0);

@@ -16,11 +16,20 @@ One more LBP case runs a cascade made from the improved frontal one with its fir
 merged into one of 19 trees (thresholds added): a first stage larger than the part boothd runs
 eight windows at a time.
 
+Two last cases test what boothd's row kernels do where float cannot decide: they add a
+stage's leaves in float, OpenCV in double, and a sum too near the threshold for float is added
+again in double. Each cuts a cascade to its first stage (6 trees: 64 sums) and puts the stage's
+threshold on a sum of leaves that float rounds up past the double sum, then one float lower:
+windows whose double sum lies between the two pass one threshold and not the other, in
+OpenCV, which the case checks first. With min_neighbors 0 every window that passes is
+compared, and all must be exactly equal: a window kept by float alone would show.
+
 Photos: tests/data/faces/dlib (PASCAL group photos), tests/data/portraits (the WebP one is
 left out: the daemon decodes JPEG and PNG only).
 Environment: FACE_DETECT_TOOL, BOOTH_TEST_DATA, BOOTH_SOURCE_ROOT.
 """
 import glob
+import itertools
 import json
 import os
 import subprocess
@@ -44,6 +53,12 @@ CASES = [
     ("merged:lbpcascades/lbpcascade_frontalface_improved.xml", 1.1, 3, 1 / 16.0, 0, "all"),
 ]
 MERGED_STAGES = 3
+# (cascade, photos) for the float-edge cases: scale 1.1, min_neighbors 0, min size 1/8.
+EDGE_CASES = [
+    ("lbpcascades/lbpcascade_frontalface_improved.xml", ["test0.pgm", "test3.pgm"]),
+    ("haarcascades/haarcascade_eye.xml", ["test0.pgm", "test3.pgm"]),
+]
+EDGE_TRIES = 8
 
 
 def merge_first_stages(src, dst, n):
@@ -66,6 +81,93 @@ def merge_first_stages(src, dst, n):
     first[0].find("stageThreshold").text = repr(threshold)
     cascade.find("stageNum").text = str(len(list(stages)))
     tree.write(dst, xml_declaration=True)
+
+
+def edge_thresholds(stage):
+    """Thresholds for a stage of few trees: each a float sum of its leaves (in tree order, as
+    float32) above the same sum in double by less than one float step, nearest the stage's
+    own threshold first."""
+    import numpy as np
+    leaves = [[float(v) for v in w.find("leafValues").text.split()]
+              for w in stage.find("weakClassifiers")]
+    own = float(stage.find("stageThreshold").text) - 1e-5
+    found = set()
+    for combo in itertools.product(*leaves):
+        d, f = 0.0, np.float32(0)
+        for v in combo:
+            d += v
+            f = np.float32(f + np.float32(v))
+        if float(np.nextafter(f, np.float32(-np.inf))) <= d < float(f):
+            found.add(float(f))
+    return sorted(found, key=lambda t: abs(t - own))
+
+
+def file_threshold(want):
+    """The stageThreshold to write for a threshold of 'want' in use: OpenCV (and boothd) take
+    1e-5 off the file's value, in float."""
+    import numpy as np
+    eps = np.float32(1e-5)
+    t = np.float32(want) + eps
+    for _ in range(8):
+        got = np.float32(t - eps)
+        if got == np.float32(want):
+            return float(t)
+        t = np.nextafter(t, np.float32(np.inf if got < want else -np.inf))
+    raise ValueError("no stageThreshold gives %r" % want)
+
+
+def edge_cascade(src, dst, threshold):
+    """src's cascade cut to its first stage, that stage's threshold in use 'threshold', written
+    to dst."""
+    tree = ET.parse(src)
+    cascade = tree.getroot().find("cascade")
+    stages = cascade.find("stages")
+    for st in list(stages)[1:]:
+        stages.remove(st)
+    cascade.find("stageNum").text = "1"
+    list(stages)[0].find("stageThreshold").text = repr(file_threshold(threshold))
+    tree.write(dst, xml_declaration=True)
+
+
+def raw_windows(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return [sorted(map(tuple, json.loads(line)["detections"])) for line in out.splitlines()]
+
+
+def edge_case(n, python, ref, tool, tmp, cascade, pgms):
+    """One float-edge case (see the module's text): True when it passes."""
+    import numpy as np
+    src = os.path.join(CASCADE_DIR, cascade)
+    stage = list(ET.parse(src).getroot().find("cascade").find("stages"))[0]
+    print("# %s cut to its first stage, threshold on a sum float rounds up; min_neighbors 0" %
+          cascade)
+    for at in edge_thresholds(stage)[:EDGE_TRIES]:
+        below = float(np.nextafter(np.float32(at), np.float32(-np.inf)))
+        runs = []
+        for t in (at, below):
+            path = os.path.join(tmp, "edge-%r.xml" % t)
+            edge_cascade(src, path, t)
+            lo = [str(int(min(pgm_size(p)) / 8)) for p in pgms]
+            cv = [raw_windows([python, ref, "--share", path, "1.1", "0", "0.125", "0.125", "0",
+                               "0", p])[0] for p in pgms]
+            ours = [raw_windows([tool, "detect", path, "1.1", "0", m, m, "0", "0", p])[0]
+                    for p, m in zip(pgms, lo)]
+            runs.append((cv, ours))
+        (cv_at, ours_at), (cv_below, ours_below) = runs
+        moved = sum(len(set(a) ^ set(b)) for a, b in zip(cv_at, cv_below))
+        if moved == 0:
+            print("#   threshold %r: no window's sum lies there, next" % at)
+            continue
+        same = all(a == b for a, b in zip(cv_at + cv_below, ours_at + ours_below))
+        print("#   threshold %r: OpenCV %d windows, %d more one float lower; ours %d and %d, "
+              "%s" % (at, sum(map(len, cv_at)), moved, sum(map(len, ours_at)),
+                      sum(map(len, ours_below)), "all equal" if same else "NOT equal"))
+        print("%s %d - %s: sums at the float edge decided as in double" %
+              ("ok" if same else "not ok", n, os.path.basename(cascade)))
+        return same
+    print("not ok %d - %s: no threshold in %d tries has a window at the edge" %
+          (n, os.path.basename(cascade), EDGE_TRIES))
+    return False
 
 
 def iou(a, b):
@@ -109,7 +211,7 @@ def main():
             if path in portraits:
                 photos["portraits"].append(pgm)
 
-        print("1..%d" % len(CASES))
+        print("1..%d" % (len(CASES) + len(EDGE_CASES)))
         failed = 0
         for n, (cascade, scale, neighbors, min_share, max_share, which) in enumerate(CASES, 1):
             if cascade.startswith("merged:"):
@@ -154,6 +256,9 @@ def main():
             print("%s %d - %s x%.2f n%d agrees with OpenCV" % ("ok" if ok else "not ok", n,
                                                                 os.path.basename(cascade),
                                                                 scale, neighbors))
+        for n, (cascade, names) in enumerate(EDGE_CASES, len(CASES) + 1):
+            pgms = [p for p in photos["portraits"] if os.path.basename(p)[10:] in names]
+            failed += not edge_case(n, python, ref, tool, tmp, cascade, pgms)
     return 1 if failed else 0
 
 
