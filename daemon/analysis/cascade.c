@@ -676,10 +676,10 @@ sums_add(LbpSums *t, const LbpVecF *leaf)
 
 /* Whether any lane of m is not zero. */
 BOOTH_HOT_INLINE gboolean
-any_lane(LbpVecS m)
+any_lane(const LbpVecS *m)
 {
-  guint64 w[sizeof m / 8], any = 0;
-  memcpy(w, &m, sizeof w);
+  guint64 w[sizeof *m / 8], any = 0;
+  memcpy(w, m, sizeof w);
   for (gsize i = 0; i < G_N_ELEMENTS(w); i++)
     any |= w[i];
   return any != 0;
@@ -739,12 +739,12 @@ lbp_codes(const int *o, const guint32 *p, LbpVecS *code)
 
 /* Each lane's leaf: left where take_left is all ones, else right. */
 BOOTH_HOT_INLINE void
-pick_leaves(LbpVecS take_left, const float *left, const float *right, LbpVecF *leaf)
+pick_leaves(const LbpVecS *take_left, const float *left, const float *right, LbpVecF *leaf)
 {
   LbpVecS l, r;
   memcpy(&l, left, sizeof l[0]);
   memcpy(&r, right, sizeof r[0]);
-  LbpVecS bits = (take_left & l[0]) | (~take_left & r[0]);
+  LbpVecS bits = (*take_left & l[0]) | (~*take_left & r[0]);
   memcpy(leaf, &bits, sizeof bits);
 }
 
@@ -757,28 +757,32 @@ stage_verdicts(const LbpSums *t, float threshold, int si, LbpVecS *state)
   LbpHalfS hi = __builtin_convertvector((LbpHalfL)(t->hi < (double)threshold), LbpHalfS);
   LbpVecS passed = ~__builtin_shufflevector(lo, hi, LANES_ALL);
   *state -= (*state == si) & passed;
-  return any_lane(*state == si + 1);
+  LbpVecS up = *state == si + 1;
+  return any_lane(&up);
 }
 
 /* The same from a sum in float. Returns FALSE, deciding nothing, when a lane's sum is too near
  * the threshold for float to tell (stage_sure()); otherwise sets *passed to whether any lane
  * passed. */
 BOOTH_HOT_INLINE gboolean
-stage_verdicts_float(LbpVecF t, const StageSure *sure, int si, LbpVecS *state, gboolean *passed)
+stage_verdicts_float(const LbpVecF *t, const StageSure *sure, int si, LbpVecS *state,
+                     gboolean *passed)
 {
-  LbpVecS in = *state == si, pass = t > sure->above;
-  if (any_lane(in & ~(pass | (t < sure->below))))
+  LbpVecS in = *state == si, pass = *t > sure->above;
+  LbpVecS unsure = in & ~(pass | (*t < sure->below));
+  if (any_lane(&unsure))
     return FALSE;
   *state -= in & pass;
-  *passed = any_lane(*state == si + 1);
+  LbpVecS up = *state == si + 1;
+  *passed = any_lane(&up);
   return TRUE;
 }
 
 /* Each lane's state as a byte, into out. */
 BOOTH_HOT_INLINE void
-states_store(LbpVecS state, guint8 *out)
+states_store(const LbpVecS *state, guint8 *out)
 {
-  LbpVecB b = __builtin_convertvector(state, LbpVecB);
+  LbpVecB b = __builtin_convertvector(*state, LbpVecB);
   memcpy(out, &b, sizeof b);
 }
 
@@ -795,7 +799,8 @@ lbp_leaves(const LbpOp *op, const LbpVecS *code, LbpVecF *leaf)
   memcpy(&subset, op->subset, sizeof subset);
   word = __builtin_shuffle(subset, (LbpVec)(*code >> 5));
 #endif
-  pick_leaves(-(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u), &op->left, &op->right, leaf);
+  LbpVecS take_left = -(LbpVecS)((word >> (LbpVec)(*code & 31)) & 1u);
+  pick_leaves(&take_left, &op->left, &op->right, leaf);
 }
 
 /* Stages from..to-1 on LBP_LANES neighbouring windows from p (see lbp_bulk() for split): each
@@ -816,7 +821,7 @@ lbp_group(const Eval *e, const guint32 *p, gboolean split, int from, int to, Lbp
       t += leaf;
     }
     gboolean passed;
-    if (!stage_verdicts_float(t, &e->pg->sure[si], si, state, &passed)) {
+    if (!stage_verdicts_float(&t, &e->pg->sure[si], si, state, &passed)) {
       LbpSums d = {{0}, {0}};
       for (int k = 0; k < stages[si].ntrees; k++) {
         LbpVecS code;
@@ -838,7 +843,7 @@ lbp_bulk(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
   for (int i0 = 0; i0 < n; i0 += LBP_LANES) {
     LbpVecS state = {0};
     lbp_group(e, row + i0, split, 0, e->pg->bulk, &state);
-    states_store(state, pass + i0);
+    states_store(&state, pass + i0);
   }
 }
 
@@ -856,7 +861,7 @@ lbp_deep(const Eval *e, const guint32 *row, gboolean split, int n, guint8 *pass)
     for (int l = 0; l < LBP_LANES; l++)
       state[l] = i + l < n ? pass[i + l] : 0;
     lbp_group(e, row + i, split, nb, (int)e->c->stages->len, &state);
-    states_store(state, pass + i);
+    states_store(&state, pass + i);
     i += LBP_LANES - 1;
   }
 }
@@ -906,7 +911,7 @@ vec_rect(const int *o, const guint32 *p, int step, LbpVecF *out)
 /* Each lane's leaf of a single split: its feature's value made with the same float operations
  * in the same order as haar_value(), times the window's factor nf, against the threshold. */
 BOOTH_HOT_INLINE void
-haar_leaves(const HaarOp *op, const guint32 *p, int step, LbpVecF nf, LbpVecF *leaf)
+haar_leaves(const HaarOp *op, const guint32 *p, int step, const LbpVecF *nf, LbpVecF *leaf)
 {
   LbpVecF r0, r1, v;
   vec_rect(op->ofs[0], p, step, &r0);
@@ -917,8 +922,9 @@ haar_leaves(const HaarOp *op, const guint32 *p, int step, LbpVecF nf, LbpVecF *l
     vec_rect(op->ofs[2], p, step, &r2);
     v += op->weight[2] * r2;
   }
-  v *= nf;
-  pick_leaves(v < op->threshold, &op->left, &op->right, leaf);
+  v *= *nf;
+  LbpVecS take_left = v < op->threshold;
+  pick_leaves(&take_left, &op->left, &op->right, leaf);
 }
 
 BOOTH_HOT_INLINE void
@@ -947,15 +953,15 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
       LbpVecF t = {0};
       for (int k = 0; k < stages[si].ntrees; k++) {
         LbpVecF leaf;
-        haar_leaves(&op[k], p, step, nf, &leaf);
+        haar_leaves(&op[k], p, step, &nf, &leaf);
         t += leaf;
       }
       gboolean passed;
-      if (!stage_verdicts_float(t, &e->pg->sure[si], si, &state, &passed)) {
+      if (!stage_verdicts_float(&t, &e->pg->sure[si], si, &state, &passed)) {
         LbpSums d = {{0}, {0}};
         for (int k = 0; k < stages[si].ntrees; k++) {
           LbpVecF leaf;
-          haar_leaves(&op[k], p, step, nf, &leaf);
+          haar_leaves(&op[k], p, step, &nf, &leaf);
           sums_add(&d, &leaf);
         }
         passed = stage_verdicts(&d, stages[si].threshold, si, &state);
@@ -963,7 +969,7 @@ haar_bulk_step(const Eval *e, const guint32 *row, int step, int n, guint8 *pass)
       if (!passed)
         break;
     }
-    states_store(state, pass + i0);
+    states_store(&state, pass + i0);
   }
 }
 
