@@ -203,6 +203,15 @@ booth_luma_halve_row(const guint8 *r0, const guint8 *r1, guint8 *out, int n)
 }
 
 void
+booth_luma_halve(const guint8 *src, int src_stride, guint8 *dst, int dst_stride, int w, int h)
+{
+  for (int y = 0; y < h; y++) {
+    const guint8 *s = src + (gsize)(2 * y) * (gsize)src_stride;
+    booth_luma_halve_row(s, s + src_stride, dst + (gsize)y * (gsize)dst_stride, w);
+  }
+}
+
+void
 booth_frame_luma_into(const BoothFrame *frame, guint8 *dst)
 {
   g_assert(frame && dst);

@@ -40,6 +40,8 @@ void booth_luma_row(const guint8 *rgb, guint8 *out, int n);
 void booth_luma_third_row(const guint8 *r0, const guint8 *r1, const guint8 *r2, guint8 *out, int n);
 /* n pixels, each the rounded mean of a 2x2 block of two luma rows of 2n pixels. */
 void booth_luma_halve_row(const guint8 *r0, const guint8 *r1, guint8 *out, int n);
+/* The same for a w x h image from 2w x 2h of src. */
+void booth_luma_halve(const guint8 *src, int src_stride, guint8 *dst, int dst_stride, int w, int h);
 
 typedef struct BoothMailbox BoothMailbox;
 

@@ -14,10 +14,11 @@
 #include "frame.h"
 
 #define CASCADE_GROUP_EPS 0.2
-/* Windows evaluated side by side over whole rows (see lbp_bulk(), haar_bulk()): LBP's stages
- * within the first LBP_BULK_TREES trees (at least the first stage), and a Haar cascade of
- * single splits whole; the last lane reads up to LBP_READ_PAST values past the last window's
- * corners. */
+/* Windows evaluated side by side over whole rows (see lbp_bulk(), haar_bulk()): an LBP
+ * cascade's stages within the first LBP_BULK_TREES trees (at least the first stage) on every
+ * group, the rest on groups from a window that passed those (lbp_deep()), and a Haar cascade
+ * of single splits whole; the last lane reads up to LBP_READ_PAST values past the last
+ * window's corners. */
 #define LBP_LANES 8
 #define LBP_BULK_TREES 16
 #define LBP_READ_PAST (4 * LBP_LANES)
@@ -45,15 +46,6 @@ resize_buf_clear(ResizeBuf *b)
   g_free(b->beta);
   g_free(b->rows);
   memset(b, 0, sizeof *b);
-}
-
-static void
-resize_area2(const guint8 *src, int sstride, guint8 *dst, int dw, int dh, int dstride)
-{
-  for (int y = 0; y < dh; y++) {
-    const guint8 *s0 = src + (gsize)(2 * y) * (gsize)sstride;
-    booth_luma_halve_row(s0, s0 + sstride, dst + (gsize)y * (gsize)dstride, dw);
-  }
 }
 
 /* For each output index: the first source sample and the two weights; edge samples get the
@@ -155,7 +147,7 @@ resize_linear(ResizeBuf *b, const guint8 *src, int sw, int sh, int sstride, guin
   }
   /* Exactly half in both directions: OpenCV averages 2x2 blocks instead. */
   if ((double)dw / sw == 0.5 && (double)dh / sh == 0.5) {
-    resize_area2(src, sstride, dst, dw, dh, dstride);
+    booth_luma_halve(src, sstride, dst, dstride, dw, dh);
     return;
   }
   if ((gsize)dw > b->cap_x) {
@@ -1008,15 +1000,13 @@ scan_level(const Eval *e, const guint32 *ii, int stride, int sw, int sh, int yst
   }
 }
 
-/* scan_level() with the first pg->bulk stages run row by row (lbp_bulk(), haar_bulk()); LBP
- * windows that pass them are finished one at a time. */
+/* scan_level() with every stage run over whole rows (lbp_bulk() and lbp_deep(), haar_bulk()). */
 static void
 scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, int lh, int sw,
                 int sh, int ystep, float scale, int win_w, int win_h, GArray *out)
 {
   g_assert(ystep == 1 || ystep == 2);
-  int n = (sw + ystep - 1) / ystep;
-  int nstages = e->c->type == FEATURE_LBP ? (int)e->c->stages->len : e->pg->bulk;
+  int n = (sw + ystep - 1) / ystep, nstages = (int)e->c->stages->len;
   gboolean lbp = e->c->type == FEATURE_LBP;
   /* LBP reads only the sums: the squares' plane holds the split level. */
   guint32 *split = lbp && ystep == 2 ? (guint32 *)ii + e->sq : NULL;
@@ -1031,17 +1021,11 @@ scan_level_bulk(const Eval *e, guint8 *pass, guint32 *ii, int stride, int lw, in
     } else {
       haar_bulk(e, row, ystep, n, pass);
     }
+    /* As scan_level(): a window turned down by the first stage skips the next one. */
     for (int i = 0; i < n; i++) {
-      int r;
-      if (pass[i] == BULK_FLAT)
-        r = -1;
-      else if (pass[i] < nstages)
-        r = -pass[i];
-      else
-        r = 1;
-      if (r > 0)
+      if (pass[i] == nstages)
         push_window(out, i * ystep, y, scale, win_w, win_h);
-      else if (r == 0)
+      else if (pass[i] == 0)
         i++;
     }
   }

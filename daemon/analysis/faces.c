@@ -140,10 +140,7 @@ shrink_blocks(BoothFaceDetector *d, const guint8 *src, int stride, int k, int ow
               guint8 *dst)
 {
   if (k == 2) {
-    for (int y = 0; y < oh; y++) {
-      const guint8 *s = src + (gsize)(2 * y) * (gsize)stride;
-      booth_luma_halve_row(s, s + stride, dst + (gsize)y * (gsize)ow, ow);
-    }
+    booth_luma_halve(src, stride, dst, ow, ow, oh);
     return;
   }
   if (k == 3) {
@@ -345,8 +342,10 @@ booth_rect_iou(const BoothRect *a, const BoothRect *b)
   return i / ((double)a->width * a->height + (double)b->width * b->height - i);
 }
 
-BoothRect
-booth_face_track_region(const BoothFace *last, int width, int height)
+/* The part of a width x height frame that tracking reads for a face of the last frame: its box
+ * with half its width around it, clipped. */
+static BoothRect
+track_region(const BoothFace *last, int width, int height)
 {
   g_assert(last && width > 0 && height > 0);
   int m = (int)(last->box.width * TRACK_MARGIN + 0.5);
@@ -364,7 +363,7 @@ track_one(BoothFaceDetector *d, const guint8 *luma, int width, int height, int s
   int win_w, win_h;
   booth_cascade_get_window(d->face, &win_w, &win_h);
   int win = MAX(win_w, win_h);
-  BoothRect region = booth_face_track_region(last, width, height);
+  BoothRect region = track_region(last, width, height);
   int x0 = region.x, y0 = region.y, x1 = region.x + region.width, y1 = region.y + region.height;
   if (x1 - x0 < win || y1 - y0 < win)
     return FALSE;

@@ -52,6 +52,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BoothFaceDetector, booth_face_detector_free)
  * booth). Returns BoothFace, largest first. */
 GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                 int stride, double min_face);
+/* Intersection over union of two boxes: 0 when apart, 1 when equal. */
+double booth_rect_iou(const BoothRect *a, const BoothRect *b);
 /* The faces of the last frame (as booth_face_detector_run or this function returned them) found
  * again near where they were, each within half its width of its last box and at 0.8 to 1.25
  * times its last size, on a reduced copy of that part of the frame only. A face that has not
@@ -59,12 +61,5 @@ GArray *booth_face_detector_run(BoothFaceDetector *d, const guint8 *luma, int wi
  * searched again when eyes is TRUE, else carried with its box (moved and scaled with it). NULL
  * when last is empty or any face of it is not found again: the caller then runs the full
  * search. New faces are not looked for: run the full search now and then. */
-/* The part of a width x height frame that tracking reads for a face of the last frame (its box
- * with half its width around it, clipped): all of the frame's luma that
- * booth_face_detector_track needs for that face, eyes included. */
-BoothRect booth_face_track_region(const BoothFace *last, int width, int height);
-
-/* Intersection over union of two boxes: 0 when apart, 1 when equal. */
-double booth_rect_iou(const BoothRect *a, const BoothRect *b);
 GArray *booth_face_detector_track(BoothFaceDetector *d, const guint8 *luma, int width, int height,
                                   int stride, double min_face, const GArray *last, gboolean eyes);
